@@ -1,0 +1,124 @@
+"""``python -m local``: the command line over the local stack. Kept thin: the work is in the packages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from local.stack.stack import PROJECT_ROOT
+
+
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--parameter takes NAME=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def _launch(args: argparse.Namespace):
+    from local.stack import Stack
+
+    return Stack.launch(
+        Path(args.template), mock_config=args.mock_config, parameters=_parameters(args.parameter),
+        time_scale=args.wait_time_scale,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from local.server import LocalServer
+
+    stack = _launch(args)
+    server = LocalServer(args.host, args.port).start()
+    # The first line on stdout is the contract tools read: one JSON object.
+    print(json.dumps({"endpoint": server.endpoint, "resources": stack.resources}), flush=True)
+    print(f"Serving the local stack on {server.endpoint} — Ctrl-C to stop.", file=sys.stderr, flush=True)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    server.stop()
+    stack.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    payload = json.loads(Path(args.input).read_text()) if args.input else {}
+    with _launch(args) as stack:
+        execution = stack.run(args.workflow, payload, case=args.case, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(execution.to_json()))
+    else:
+        print(f"{args.workflow}: {execution.status}")
+        print("  path:   " + " → ".join(execution.states))
+        if execution.status == "SUCCEEDED":
+            print("  output: " + json.dumps(execution.output, indent=2).replace("\n", "\n          "))
+        else:
+            print(f"  error:  {execution.error}\n  cause:  {execution.cause}")
+    return 0 if execution.status == "SUCCEEDED" else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from local.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from local.validate import run_validation
+
+    return run_validation(Path(args.template))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--template", default=str(PROJECT_ROOT / "template.yaml"), help="SAM template")
+    common.add_argument("--mock-config", metavar="FILE",
+                        help="MockConfigFile (default: $SFN_MOCK_CONFIG, else every workflow's mock-config.json)")
+    common.add_argument("--parameter", action="append", metavar="NAME=VALUE", help="template parameter override")
+    common.add_argument("--wait-time-scale", type=float, default=None,
+                        help="real seconds per workflow second for Wait states and retries (default 0)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[common], help="serve every API of the local stack over HTTP")
+    serve.add_argument("--port", type=int, default=8083)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.set_defaults(func=cmd_serve)
+
+    run = commands.add_parser("run", parents=[common], help="run one execution of a workflow")
+    run.add_argument("workflow", help="workflow folder name under workflows/")
+    run.add_argument("--input", metavar="FILE", help="JSON input (default {})")
+    run.add_argument("--case", metavar="TESTCASE", help="MockConfigFile test case")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--timeout", type=float, default=60.0, help="real seconds to wait for the end")
+    run.set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", parents=[common], help="run every workflow end to end")
+    demo.set_defaults(func=cmd_demo)
+
+    validate = commands.add_parser("validate", parents=[common], help="check the project before deploying")
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # expected failures print one line, never a stack trace
+        from local.engine.mock_config import MockConfigError
+        from local.stack.template import TemplateError
+
+        if isinstance(error, MockConfigError | TemplateError | FileNotFoundError | TimeoutError | ValueError):
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        raise

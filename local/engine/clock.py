@@ -1,0 +1,112 @@
+"""Virtual time for the local engine.
+
+Step Functions workflows wait: Wait states, Retry back-off, callbacks that time out after a day. Locally none
+of that should cost real time, yet a timeout must still mean something. The engine therefore keeps one
+*virtual clock*:
+
+* ``now()`` is real time plus every explicit :meth:`VirtualClock.advance`.
+* Wait states and Retry intervals call :meth:`VirtualClock.sleep`, which sleeps ``seconds * scale`` of real
+  time (``scale`` defaults to 0, like Step Functions Local's wait-time scale) and returns early if the
+  execution is stopped.
+* Timeouts and heartbeats (``TimeoutSeconds``, ``HeartbeatSeconds``) wait on a :class:`VirtualEvent`: they
+  expire when *virtual* time reaches their deadline, either because real time passed or because a test
+  called :meth:`VirtualClock.advance` (``stack.clock.advance(25 * 3600)`` lets a 24-hour callback expire).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+
+
+class VirtualClock:
+    """Real time plus explicit advances; ``scale`` shrinks the real sleep of Wait states and retries."""
+
+    def __init__(self, scale: float = 0.0) -> None:
+        self.scale = scale
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        self._waiters: weakref.WeakSet[VirtualEvent] = weakref.WeakSet()
+
+    def now(self) -> float:
+        """Virtual seconds since an arbitrary origin (monotonic)."""
+        return time.monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward, waking every timeout that falls due."""
+        if seconds < 0:
+            raise ValueError("virtual time only moves forward")
+        with self._lock:
+            self._offset += seconds
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            waiter.poke()
+
+    def sleep(self, seconds: float, interrupt: threading.Event | None = None) -> None:
+        """Sleep for ``seconds`` of workflow time: ``seconds * scale`` of real time."""
+        real = max(0.0, float(seconds)) * self.scale
+        if real <= 0:
+            return
+        if interrupt is not None:
+            interrupt.wait(real)
+        else:
+            time.sleep(real)
+
+    def _register(self, waiter: VirtualEvent) -> None:
+        with self._lock:
+            self._waiters.add(waiter)
+
+    def _unregister(self, waiter: VirtualEvent) -> None:
+        with self._lock:
+            self._waiters.discard(waiter)
+
+
+CLOCK = VirtualClock()
+
+
+class VirtualEvent:
+    """A ``threading.Event`` whose ``wait(timeout)`` measures the timeout in virtual time."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._flag = False
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    isSet = is_set  # noqa: N815 - threading.Event compatibility
+
+    def set(self) -> None:
+        with self._cond:
+            self._flag = True
+            self._cond.notify_all()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._flag = False
+
+    def poke(self) -> None:
+        """Wake waiters so they re-check their deadline (the clock moved)."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._cond:
+            if self._flag:
+                return True
+            if timeout is None:
+                while not self._flag:
+                    self._cond.wait()
+                return True
+            deadline = CLOCK.now() + float(timeout)
+            CLOCK._register(self)
+            try:
+                while not self._flag:
+                    remaining = deadline - CLOCK.now()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(remaining)
+                return True
+            finally:
+                CLOCK._unregister(self)

@@ -1,0 +1,252 @@
+"""The local stack: ``template.yaml`` provisioned on the embedded engine, and the calls tests and tools use.
+
+>>> with Stack.launch() as stack:
+...     execution = stack.run("ec2-enrichment", input=event, case="HappyPath")
+...     execution.status, execution.states
+
+Only one stack runs per process: moto's services are process-wide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from local.engine import adaptations
+from local.engine.clock import CLOCK, VirtualClock
+from local.engine.mock_config import MockConfig
+from local.stack.provision import Provisioner, resource_map
+from local.stack.template import REGION, Template
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+_TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+@dataclass
+class Execution:
+    """What one execution did: its end state, its output and the path it took."""
+
+    arn: str
+    status: str
+    input: Any = None
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def states(self) -> list[str]:
+        """Names of the states entered, in order (a state entered twice appears twice)."""
+        return [
+            event["stateEnteredEventDetails"]["name"]
+            for event in self.history
+            if event["type"].endswith("StateEntered") and "stateEnteredEventDetails" in event
+        ]
+
+    @property
+    def transitions(self) -> int:
+        """State transitions, as Step Functions bills them for Standard workflows."""
+        return len(self.states)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "output": self.output, "error": self.error, "cause": self.cause,
+            "states": self.states, "transitions": self.transitions, "executionArn": self.arn,
+        }
+
+
+def default_mock_config_files(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Every workflow's ``mock-config.json``, merged into one MockConfigFile by default."""
+    return sorted(root.glob("workflows/*/mock-config.json"))
+
+
+class Stack:
+    """``template.yaml`` running on the embedded engine."""
+
+    _active: Stack | None = None
+
+    def __init__(self, template: Template, mock_config: MockConfig | None, clock: VirtualClock = CLOCK) -> None:
+        self.template = template
+        self.mock_config = mock_config
+        self.clock = clock
+        self.provisioner = Provisioner(template)
+        self._mock = None
+
+    # --- life cycle ------------------------------------------------------------------------------------------
+
+    @classmethod
+    def launch(
+        cls,
+        template: Path | str = PROJECT_ROOT / "template.yaml",
+        mock_config: Path | str | MockConfig | None = None,
+        parameters: dict[str, str] | None = None,
+        time_scale: float | None = None,
+    ) -> Stack:
+        """Provision ``template`` on a fresh embedded engine.
+
+        ``mock_config``: a MockConfigFile path or object; by default ``SFN_MOCK_CONFIG`` if set, else every
+        workflow's ``mock-config.json`` merged. ``time_scale``: real seconds per workflow second for Wait
+        states and retries (default 0: instant; ``SFN_WAIT_TIME_SCALE`` overrides).
+        """
+        if cls._active is not None:
+            raise RuntimeError("a local stack is already running in this process; stop it first")
+        from moto import mock_aws
+
+        os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "local")
+        adaptations.apply()
+        if isinstance(mock_config, str | Path):
+            config = MockConfig.from_files([Path(mock_config)])
+        elif isinstance(mock_config, MockConfig):
+            config = mock_config
+        elif os.environ.get("SFN_MOCK_CONFIG"):
+            config = MockConfig.from_files([Path(os.environ["SFN_MOCK_CONFIG"])])
+        else:
+            config = MockConfig.from_files(default_mock_config_files(Path(template).resolve().parent))
+        scale = time_scale if time_scale is not None else float(os.environ.get("SFN_WAIT_TIME_SCALE", "0"))
+        CLOCK.scale = scale
+        stack = cls(Template(template, parameters), config)
+        adaptations.mock_config = config
+        stack._mock = mock_aws(config={
+            "stepfunctions": {"execute_state_machine": True},
+            "lambda": {"use_docker": False},
+            "core": {"mock_credentials": True, "passthrough": {"urls": [], "services": []},
+                     "reset_boto3_session": True, "service_whitelist": None},
+        })
+        stack._mock.start()
+        cls._active = stack
+        try:
+            stack.provisioner.provision()
+        except BaseException:
+            stack.stop()
+            raise
+        return stack
+
+    def stop(self) -> None:
+        """Tear the engine down (running executions are abandoned)."""
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        adaptations.lambda_handlers.clear()
+        adaptations.stream_listeners.clear()
+        adaptations.mock_config = None
+        adaptations._clients.clear()
+        Stack._active = None
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- resources ---------------------------------------------------------------------------------------------
+
+    @property
+    def resources(self) -> dict[str, str]:
+        """Every logical id of the template → its ``!Ref`` value locally."""
+        return resource_map(self.template)
+
+    def resource(self, logical_id: str, attribute: str | None = None) -> str:
+        """The ``!Ref`` (or ``!GetAtt``) value of a template resource."""
+        if attribute:
+            return self.template.get_att(logical_id, attribute)
+        if logical_id not in self.template.resources:
+            raise KeyError(f"{logical_id} is not a resource of {self.template.path.name}")
+        return self.template.resources[logical_id].ref
+
+    def client(self, service: str) -> Any:
+        """A boto3 client bound to this stack."""
+        return adaptations.sdk_client(service, REGION)
+
+    @property
+    def sent_sms(self) -> list[dict[str, Any]]:
+        """Messages the End User Messaging SMS stand-in has 'sent', oldest first."""
+        from local.standins.sms import OUTBOX
+
+        return OUTBOX
+
+    @property
+    def email_subscriptions(self) -> list[dict[str, str]]:
+        return self.provisioner.email_subscriptions
+
+    def workflows(self) -> list[str]:
+        return sorted(self.template.workflows())
+
+    def state_machine_arn(self, workflow: str) -> str:
+        return self.template.state_machine_for_workflow(workflow).ref
+
+    # --- executions ----------------------------------------------------------------------------------------------
+
+    def start(self, workflow: str, input: Any = None, case: str | None = None, name: str | None = None) -> str:
+        """Start an execution (``case``: a MockConfigFile test case); returns its ARN."""
+        arn = self.state_machine_arn(workflow) + (f"#{case}" if case else "")
+        args: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps({} if input is None else input)}
+        if name:
+            args["name"] = name
+        return self.client("stepfunctions").start_execution(**args)["executionArn"]
+
+    def execution(self, arn: str) -> Execution:
+        """The execution's current description and history."""
+        sfn = self.client("stepfunctions")
+        description = sfn.describe_execution(executionArn=arn)
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        output = description.get("output")
+        return Execution(
+            arn=arn, status=description["status"], input=json.loads(description.get("input") or "null"),
+            output=json.loads(output) if output is not None else None,
+            error=description.get("error"), cause=description.get("cause"),
+            history=[adaptations.to_plain_json(event) for event in history],
+        )
+
+    def wait(self, arn: str, timeout: float = 30.0) -> Execution:
+        """Wait (real seconds) until the execution ends; raises ``TimeoutError`` if it does not."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            if sfn.describe_execution(executionArn=arn)["status"] in _TERMINAL:
+                return self.execution(arn)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution {arn} still RUNNING after {timeout}s")
+            time.sleep(delay)  # let the execution's threads run (engine-facts, defect 10)
+            delay = min(delay * 2, 0.05)
+
+    def run(self, workflow: str, input: Any = None, case: str | None = None, timeout: float = 30.0) -> Execution:
+        """Start an execution and wait for it to end."""
+        return self.wait(self.start(workflow, input, case), timeout)
+
+    def wait_for_state(self, arn: str, state: str, timeout: float = 10.0) -> Execution:
+        """Wait until the execution has entered ``state`` (for callbacks and timeouts)."""
+        return self.eventually(
+            lambda: (lambda e: e if state in e.states else None)(self.execution(arn)),
+            timeout=timeout, message=f"execution never entered state {state!r}",
+        )
+
+    def executions(self, workflow: str) -> list[str]:
+        """ARNs of the workflow's executions, newest first."""
+        sfn = self.client("stepfunctions")
+        return [e["executionArn"] for e in sfn.list_executions(
+            stateMachineArn=self.state_machine_arn(workflow), maxResults=1000)["executions"]]
+
+    def eventually(self, probe: Callable[[], T], timeout: float = 10.0, message: str = "condition not met") -> T:
+        """Poll ``probe`` with short sleeps until it returns something truthy; return that value."""
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            value = probe()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{message} within {timeout}s")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
