@@ -66,6 +66,8 @@ def apply() -> None:
         _cache_sdk_clients()
         _virtual_time()
         _quiet_failure_logs()
+        _pass_the_cause_of_send_task_failure()
+        _name_heartbeat_timeouts()
         _route_standins()
         _run_lambda_handlers_in_process()
         _deliver_events_to_every_target_type()
@@ -576,9 +578,28 @@ def _virtual_time() -> None:
     def wait_interval(self, env, wait_seconds) -> None:
         CLOCK.sleep(wait_seconds, interrupt=env.program_state_event)
 
+    class VirtualHeartbeatEndpoint(callback.HeartbeatEndpoint):
+        """Heartbeat timeouts run from the last heartbeat in virtual time."""
+
+        def __init__(self, heartbeat_seconds: int) -> None:
+            super().__init__(heartbeat_seconds)
+            self._last = CLOCK.now()
+
+        def notify(self) -> None:
+            self._last = CLOCK.now()
+            super().notify()
+
+        def clear_and_wait(self) -> bool:
+            with self._mutex:
+                if self._next_heartbeat_event.is_set():
+                    self._next_heartbeat_event.clear()
+                    return True
+            return self._next_heartbeat_event.wait_until(self._last + self._heartbeat_seconds)
+
     WaitFunction._wait_interval = wait_interval
     retrier_decl.time = types.SimpleNamespace(sleep=CLOCK.sleep, time=__import__("time").time)
     callback.Event = VirtualEvent
+    callback.HeartbeatEndpoint = VirtualHeartbeatEndpoint
     execute_state.threading = types.SimpleNamespace(Event=VirtualEvent, Thread=threading.Thread)
     assert "threading" in vars(sys.modules[execute_state.__name__])
 
@@ -589,6 +610,45 @@ def _virtual_time() -> None:
 def _quiet_failure_logs() -> None:
     """Defect 11: every failure logs multi-kilobyte lines; the history already records it."""
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+
+
+def _pass_the_cause_of_send_task_failure() -> None:
+    """SendTaskFailure dropped its ``cause`` on the way from the API to the waiting task."""
+    from moto.stepfunctions.responses import EmptyResult, StepFunctionResponse
+
+    def send_task_failure(self):
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def _name_heartbeat_timeouts() -> None:
+    """A task that misses its heartbeat fails with ``States.HeartbeatTimeout`` (moto said States.Timeout)."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+    from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateTask._from_error
+
+    def from_error(self, env, ex):
+        if isinstance(ex, HeartbeatTimeoutError):
+            name = StatesErrorNameType.StatesHeartbeatTimeout
+            return FailureEvent(
+                env=env, error_name=StatesErrorName(typ=name), event_type=HistoryEventType.TaskTimedOut,
+                event_details=EventDetails(taskTimedOutEventDetails=TaskTimedOutEventDetails(error=name.to_name())),
+            )
+        return original(self, env, ex)
+
+    StateTask._from_error = from_error
 
 
 # --- 9. Services moto lacks, Lambda handlers ---------------------------------------------------------------
@@ -626,62 +686,105 @@ def _run_lambda_handlers_in_process() -> None:
     """Lambda functions run their Python handler in this process (moto needs Docker, or echoes the event).
 
     An unhandled exception comes back as Lambda reports it (``FunctionError: Unhandled`` and a payload with
-    ``errorType``), so a state's ``Catch`` on the exception's class name works.
+    ``errorType``), so a state's ``Catch`` on the exception's class name works. ``Event`` invocations run
+    on a thread of their own, as asynchronous invocations do.
     """
     from moto.awslambda.models import LambdaFunction
+    from moto.awslambda_simple.models import LambdaSimpleBackend
 
-    original = LambdaFunction._invoke_lambda
+    original_invoke_lambda = LambdaFunction._invoke_lambda
 
-    def invoke_lambda(self, event=None):
+    def invoke_lambda(self, event=None):  # the path SNS subscriptions and event source mappings take
         handler = lambda_handlers.get(self.function_name)
         if handler is None:
-            return original(self, event)
-        return handler(event)
+            return original_invoke_lambda(self, event)
+        return handler(json.loads(event) if isinstance(event, str) else event)
 
-    original_invoke = LambdaFunction.invoke
+    original_invoke = LambdaSimpleBackend.invoke
 
-    def invoke(self, body, request_headers, response_headers):
-        result = original_invoke(self, body, request_headers, response_headers)
-        if response_headers.get("x-amz-function-error") == "Handled":
+    def invoke(self, function_name, qualifier, body, headers, response_headers):
+        name = self.get_function(function_name, qualifier).function_name
+        handler = lambda_handlers.get(name)
+        if handler is None:
+            return original_invoke(self, function_name, qualifier, body, headers, response_headers)
+        event = json.loads(body) if body else {}
+        if (headers or {}).get("X-Amz-Invocation-Type") == "Event":
+            threading.Thread(target=handler, args=(event,), daemon=True).start()
+            return b""
+        payload, errored, _logs = handler(event)
+        if errored:
             response_headers["x-amz-function-error"] = "Unhandled"
-        return result
+        return payload.encode()
 
     LambdaFunction._invoke_lambda = invoke_lambda
-    LambdaFunction.invoke = invoke
+    LambdaSimpleBackend.invoke = invoke
 
 
 # --- 10. Triggers: EventBridge targets, S3 notifications, DynamoDB streams ------------------------------------
 
-#: Called as ``listener(rule_arn, target, event, error)`` when a target could not be delivered (tests, demo).
+#: Every event a rule could not deliver to a target: rule, target, event and error (tests, the demo).
 delivery_failures: list[dict[str, Any]] = []
 
 
 def _iso_event_time(event: dict[str, Any]) -> dict[str, Any]:
     event = dict(event)
-    event.pop("ingestion-time", None)
     when = event.get("time")
     if isinstance(when, int | float):
         event["time"] = datetime.datetime.fromtimestamp(when, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return event
 
 
-def render_target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
-    """The text a target receives: ``Input``, ``InputPath`` or ``InputTransformer`` applied to the event."""
-    from moto.events.utils import EventTemplateParser
+def _transformer_value(name: str, paths: dict[str, str], event: dict[str, Any], rule_arn: str) -> Any:
+    builtins = {"aws.events.rule-arn": rule_arn, "aws.events.rule-name": rule_arn.rsplit("/", 1)[-1],
+                "aws.events.event": event, "aws.events.event.json": event,
+                "aws.events.event.ingestion-time": event.get("time")}
+    if name in builtins:
+        return builtins[name]
+    try:
+        return extract_json(paths[name], event)
+    except Exception:  # a path that matches nothing renders as null, as in EventBridge
+        return None
 
+
+def render_target_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str = "") -> str:
+    """The text a target receives: ``Input``, ``InputPath`` or ``InputTransformer`` applied to the event.
+
+    As in EventBridge, a placeholder outside quotes in a JSON template takes the value's JSON (a string
+    gets its quotes); inside quotes, or in a plain-text template, it takes the value's text.
+    """
+    event = {key: value for key, value in event.items() if key != "ingestion-time"}
     if target.get("Input") is not None:
         return target["Input"]
     if target.get("InputPath"):
         return json.dumps(extract_json(target["InputPath"], event))
     transformer = target.get("InputTransformer")
-    if transformer:
-        rendered = EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
-        )
-        return rendered if isinstance(rendered, str) else json.dumps(rendered)
-    return json.dumps(event)
+    if not transformer:
+        return json.dumps(event)
+    paths = transformer.get("InputPathsMap", {})
+    template = transformer.get("InputTemplate", "")
+    is_json = template.lstrip()[:1] in ("{", "[")
+    out, in_string, i = [], False, 0
+    while i < len(template):
+        char = template[i]
+        if char == '"' and (i == 0 or template[i - 1] != "\\"):
+            in_string = not in_string
+        if char == "<":
+            end = template.find(">", i)
+            name = template[i + 1:end] if end > i else ""
+            if name in paths or name.startswith("aws.events."):
+                value = _transformer_value(name, paths, event, rule_arn)
+                if is_json and not in_string:
+                    out.append(json.dumps(value))
+                elif is_json:
+                    text = value if isinstance(value, str) else json.dumps(value)
+                    out.append(json.dumps(text)[1:-1])
+                else:
+                    out.append(value if isinstance(value, str) else json.dumps(value))
+                i = end + 1
+                continue
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def deliver_to_target(target_arn: str, payload: str, target: dict[str, Any]) -> None:
@@ -711,6 +814,7 @@ def deliver_to_target(target_arn: str, payload: str, target: dict[str, Any]) -> 
 
 
 def _dead_letter(rule, target: dict[str, Any], event: dict[str, Any], error: Exception) -> None:
+    event = {key: value for key, value in event.items() if key != "ingestion-time"}
     record = {"rule": rule.arn, "target": target.get("Arn"), "event": event, "error": repr(error)}
     delivery_failures.append(record)
     dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
@@ -746,7 +850,7 @@ def _deliver_events_to_every_target_type() -> None:
             attempts = 1 + int((target.get("RetryPolicy") or {}).get("MaximumRetryAttempts", 2))
             for attempt in range(attempts):
                 try:
-                    payload = render_target_input(target, event)
+                    payload = render_target_input(target, event, self.arn)
                     deliver_to_target(target["Arn"], payload, target)
                     break
                 except Exception as error:

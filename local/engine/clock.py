@@ -66,11 +66,17 @@ CLOCK = VirtualClock()
 
 
 class VirtualEvent:
-    """A ``threading.Event`` whose ``wait(timeout)`` measures the timeout in virtual time."""
+    """A ``threading.Event`` whose ``wait(timeout)`` measures the timeout in virtual time.
+
+    The timeout runs from the event's creation, not from the call to ``wait``: the engine creates these
+    events when a task starts or a task token is issued, so a test that advances the clock just after the
+    task starts cannot slip in before the waiting thread begins to wait.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._flag = False
+        self._created = CLOCK.now()
 
     def is_set(self) -> bool:
         return self._flag
@@ -92,14 +98,17 @@ class VirtualEvent:
             self._cond.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
+        return self.wait_until(None if timeout is None else self._created + float(timeout))
+
+    def wait_until(self, deadline: float | None) -> bool:
+        """Wait until the event is set (True) or virtual time reaches ``deadline`` (False)."""
         with self._cond:
             if self._flag:
                 return True
-            if timeout is None:
+            if deadline is None:
                 while not self._flag:
                     self._cond.wait()
                 return True
-            deadline = CLOCK.now() + float(timeout)
             CLOCK._register(self)
             try:
                 while not self._flag:
