@@ -1,0 +1,225 @@
+"""Resume a waiting feedback conversation when the customer replies by SMS.
+
+Why a Lambda function: AWS End User Messaging SMS delivers two-way replies to an SNS topic, and a reply has
+to be matched to the execution that waits for it (by the id of the message it answers) and turned into a
+``SendTaskSuccess`` call. SNS cannot start or resume a Step Functions *task* by itself, so this small
+function sits between the topic and the workflow. It holds no conversation logic: what counts as a valid
+answer is decided by the workflow, which knows which question was asked.
+
+Event: an SNS event whose ``Message`` is the End User Messaging inbound JSON::
+
+    {"originationNumber": "+14255550182", "destinationNumber": "+12065550100",
+     "messageBody": "8", "inboundMessageId": "…", "previousPublishedMessageId": "…"}
+
+For each record the function
+
+1. looks the conversation up in the message-lookup table by ``previousPublishedMessageId`` (the id of the
+   outbound SMS the customer answered; consistent read),
+2. ignores, and logs, replies that answer no known message, whose question expired, or that come from
+   another number than the one the question went to,
+3. resumes the waiting task with ``SendTaskSuccess``; the output is the reply (text, ids, time) and an
+   ``optOut`` flag for the carrier opt-out keywords (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT,
+   OPT-OUT, REVOKE). A token that is no longer waiting (the conversation timed out or moved on) is logged
+   and ignored.
+
+Each reply is handled once per ``inboundMessageId`` (Powertools idempotency, DynamoDB table): SNS may deliver
+a message more than once, and a duplicate gets the first delivery's result without touching the workflow.
+
+Privacy: phone numbers are only logged masked (``+**********82``), message bodies and task tokens never.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.parser import BaseModel, Field, ValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+SERVICE = "feedback-conversation"
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+LOOKUP_TABLE = os.environ.get("FEEDBACK_MESSAGE_LOOKUP_TABLE", "")
+IDEMPOTENCY_TABLE = os.environ.get("FEEDBACK_IDEMPOTENCY_TABLE", "")
+#: How long a handled inboundMessageId is remembered (SNS and Lambda retries end well before).
+IDEMPOTENCY_SECONDS = int(os.environ.get("FEEDBACK_IDEMPOTENCY_SECONDS", str(24 * 3600)))
+
+#: Carrier opt-out keywords (the whole reply, any letter case).
+OPT_OUT_KEYWORDS = frozenset({
+    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT-OUT", "REVOKE",
+})
+#: Errors of SendTaskSuccess that mean "nobody waits for this token any more".
+NOT_WAITING = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
+E164 = r"^\+[1-9]\d{1,14}$"
+
+# Clients are created once per execution environment.
+dynamodb = boto3.client("dynamodb")
+sfn = boto3.client("stepfunctions")
+persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE, boto3_client=dynamodb)
+idempotency = IdempotencyConfig(
+    event_key_jmespath="inboundMessageId",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=IDEMPOTENCY_SECONDS,
+)
+
+
+class InboundSms(BaseModel):
+    """An inbound message as AWS End User Messaging SMS publishes it to the two-way SNS topic."""
+
+    originationNumber: str = Field(pattern=E164)  # noqa: N815 - the service's field names
+    destinationNumber: str = Field(min_length=1)  # noqa: N815
+    messageBody: str = ""  # noqa: N815
+    inboundMessageId: str = Field(min_length=1)  # noqa: N815
+    previousPublishedMessageId: str | None = None  # noqa: N815
+    messageKeyword: str | None = None  # noqa: N815
+
+
+# --- pure logic (unit-tested without AWS) ------------------------------------------------------------
+
+
+def mask_phone(number: str | None) -> str:
+    """``+14255550182`` → ``+*********82``: enough to tell numbers apart in a log, not to call anyone."""
+    if not number:
+        return ""
+    text = str(number)
+    keep = 2 if len(text) > 4 else 0
+    head = "+" if text.startswith("+") else ""
+    hidden = len(text) - len(head) - keep
+    return head + "*" * hidden + (text[-keep:] if keep else "")
+
+
+def normalise_phone(number: str | None) -> str:
+    """Drop the spaces, dots, dashes and parentheses people (and some systems) put in numbers."""
+    return re.sub(r"[\s().\-]", "", number or "")
+
+
+def is_opt_out(body: str | None) -> bool:
+    """Is the whole reply an opt-out keyword? Letter case, spaces and trailing punctuation do not matter."""
+    text = (body or "").strip().upper().rstrip(".!?").strip()
+    if not text:
+        return False
+    compact = re.sub(r"[\s_\-]+", "", text)
+    return text in OPT_OUT_KEYWORDS or compact in {k.replace("-", "") for k in OPT_OUT_KEYWORDS}
+
+
+def parse_records(event: dict[str, Any]) -> list[InboundSms | None]:
+    """The inbound messages of an SNS event, in order; ``None`` for a record that is not one."""
+    messages: list[InboundSms | None] = []
+    for record in (event or {}).get("Records") or []:
+        try:
+            body = ((record or {}).get("Sns") or {}).get("Message")
+            messages.append(InboundSms.model_validate_json(body or ""))
+        except (ValidationError, TypeError, ValueError):
+            messages.append(None)
+    return messages
+
+
+def task_output(reply: dict[str, Any], conversation: dict[str, Any], received_at: str) -> dict[str, Any]:
+    """What the waiting task returns to the workflow: the reply, without any phone number."""
+    return {
+        "appointmentId": conversation["AppointmentId"],
+        "conversationStage": conversation["ConversationStage"],
+        "messageBody": reply.get("messageBody") or "",
+        "optOut": is_opt_out(reply.get("messageBody")),
+        "inboundMessageId": reply["inboundMessageId"],
+        "previousPublishedMessageId": reply["previousPublishedMessageId"],
+        "receivedAt": received_at,
+    }
+
+
+def read_conversation(item: dict[str, Any]) -> dict[str, Any]:
+    """A message-lookup item (DynamoDB JSON) as plain values."""
+    return {
+        "MessageId": item["MessageId"]["S"],
+        "AppointmentId": item["AppointmentId"]["S"],
+        "ConversationStage": item["ConversationStage"]["S"],
+        "CustomerPhone": item["CustomerPhone"]["S"],
+        "TaskToken": item["TaskToken"]["S"],
+        "ExpiresAt": int(item["ExpiresAt"]["N"]) if "ExpiresAt" in item else None,
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- AWS ------------------------------------------------------------------------------------------------
+
+
+@idempotent_function(data_keyword_argument="reply", config=idempotency, persistence_store=persistence)
+def handle_reply(reply: dict[str, Any]) -> dict[str, Any]:
+    """Resume the conversation this reply answers, or say why it was ignored (once per inboundMessageId)."""
+    message_id = reply.get("previousPublishedMessageId")
+    if not message_id:
+        logger.warning("Inbound SMS that answers no message ignored", extra={"outcome": "IGNORED_NOT_A_REPLY"})
+        return {"outcome": "IGNORED_NOT_A_REPLY"}
+
+    item = dynamodb.get_item(
+        TableName=LOOKUP_TABLE, Key={"MessageId": {"S": message_id}}, ConsistentRead=True
+    ).get("Item")
+    if not item:
+        logger.warning("Reply to an unknown message ignored",
+                       extra={"outcome": "IGNORED_UNKNOWN_MESSAGE", "previousPublishedMessageId": message_id})
+        return {"outcome": "IGNORED_UNKNOWN_MESSAGE"}
+    conversation = read_conversation(item)
+    logger.append_keys(appointmentId=conversation["AppointmentId"],
+                       conversationStage=conversation["ConversationStage"])
+
+    now = _now()
+    if conversation["ExpiresAt"] is not None and conversation["ExpiresAt"] < now.timestamp():
+        # TTL deletes expired rows lazily (within days): an expired row is as good as gone.
+        logger.info("Reply to an expired question ignored", extra={"outcome": "IGNORED_EXPIRED"})
+        return {"outcome": "IGNORED_EXPIRED", "appointmentId": conversation["AppointmentId"]}
+
+    if normalise_phone(reply["originationNumber"]) != normalise_phone(conversation["CustomerPhone"]):
+        logger.warning("Reply from another number than the customer's ignored", extra={
+            "outcome": "IGNORED_OTHER_NUMBER",
+            "from": mask_phone(reply["originationNumber"]),
+            "expected": mask_phone(conversation["CustomerPhone"]),
+        })
+        return {"outcome": "IGNORED_OTHER_NUMBER", "appointmentId": conversation["AppointmentId"]}
+
+    output = task_output(reply, conversation, now.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+    try:
+        sfn.send_task_success(taskToken=conversation["TaskToken"], output=json.dumps(output))
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in NOT_WAITING:
+            logger.info("The conversation no longer waits for this reply",
+                        extra={"outcome": "IGNORED_NOT_WAITING", "reason": code})
+            return {"outcome": "IGNORED_NOT_WAITING", "appointmentId": conversation["AppointmentId"]}
+        raise  # throttling and the like: let Lambda retry the delivery
+    logger.info("Conversation resumed", extra={
+        "outcome": "RESUMED", "optOut": output["optOut"], "replyLength": len(output["messageBody"]),
+    })
+    tracer.put_annotation(key="outcome", value="RESUMED")
+    return {"outcome": "RESUMED", "appointmentId": conversation["AppointmentId"],
+            "conversationStage": conversation["ConversationStage"], "optOut": output["optOut"]}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Handle every inbound SMS of an SNS event; returns one outcome per record."""
+    idempotency.register_lambda_context(context)
+    outcomes = []
+    for message in parse_records(event):
+        if message is None:
+            logger.warning("SNS message that is not an inbound SMS ignored", extra={"outcome": "IGNORED_MALFORMED"})
+            outcomes.append({"outcome": "IGNORED_MALFORMED"})
+            continue
+        logger.append_keys(inboundMessageId=message.inboundMessageId)
+        outcomes.append(handle_reply(reply=message.model_dump()))
+    return {"outcomes": outcomes}

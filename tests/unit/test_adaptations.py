@@ -1,0 +1,106 @@
+"""Regression tests for the pieces of the engine that do not need a running stack.
+
+The behaviour tests of every moto adaptation are in ``tests/functional/test_engine.py``; these pin the
+version the adaptations were written for and test the pure helpers they rely on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from importlib import metadata
+
+import pytest
+from botocore.response import StreamingBody
+
+from local.engine import adaptations
+from local.engine.mock_config import MockConfig, MockConfigError, UnknownTestCase
+from local.stack.pipes import render_input_template
+
+
+def test_moto_is_the_version_the_adaptations_were_written_for():
+    """Upgrading moto is deliberate: the adaptations patch its internals and must be reviewed first."""
+    assert metadata.version("moto") == adaptations.MOTO_VERSION
+
+
+@pytest.mark.parametrize(("sfn", "boto"), [
+    ("eventbridge", "events"), ("pinpointsmsvoicev2", "pinpoint-sms-voice-v2"), ("cloudwatchlogs", "logs"),
+    ("sfn", "stepfunctions"), ("dynamodb", "dynamodb"), ("rekognition", "rekognition"), ("ec2", "ec2"),
+])
+def test_step_functions_service_names_map_to_boto3(sfn, boto):
+    """``aws-sdk:<service>`` names of Step Functions reach the right boto3 service."""
+    assert adaptations.boto_service_name(sfn) == boto
+
+
+@pytest.mark.parametrize(("service", "code", "name"), [
+    ("s3", "NoSuchKey", "S3.NoSuchKeyException"),
+    ("dynamodb", "ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"),
+    ("ec2", "RequestLimitExceeded", "Ec2.RequestLimitExceededException"),
+    ("eventbridge", "ThrottlingException", "EventBridge.ThrottlingException"),
+])
+def test_sdk_error_names_follow_step_functions(service, code, name):
+    """Errors are ``<Service>.<Code>`` with ``Exception`` appended when the code lacks it, as in AWS."""
+    assert adaptations.sdk_error_name(service, code) == name
+
+
+def test_sdk_results_become_plain_json():
+    """Datetimes become ISO 8601 strings in UTC and streamed bodies become text."""
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
+    body = StreamingBody(io.BytesIO(b'{"a": 1}'), len(b'{"a": 1}'))
+    assert adaptations.to_plain_json({"When": when, "Body": body, "Tags": ({"k"})}) == {
+        "When": "2026-01-02T03:04:05.678Z", "Body": '{"a": 1}', "Tags": ["k"]}
+
+
+def test_jsonpath_definite_and_indefinite_paths():
+    """A definite path yields its value; wildcards, slices and filters yield lists."""
+    data = {"Items": [{"id": "x", "n": 1}, {"id": "y", "n": 2}]}
+    assert adaptations.extract_json("$.Items[0].id", data) == "x"
+    assert adaptations.extract_json("$.Items[*].id", data) == ["x", "y"]
+    assert adaptations.extract_json("$.Items[?(@.n > 1)].id", data) == ["y"]
+
+
+def test_input_transformer_quotes_string_values_like_eventbridge():
+    """A bare placeholder takes the value's JSON; one inside quotes takes its text."""
+    target = {"InputTransformer": {"InputPathsMap": {"id": "$.detail.id", "n": "$.detail.n"},
+                                   "InputTemplate": '{"id": <id>, "n": <n>, "text": "order <id> x<n>"}'}}
+    rendered = adaptations.render_target_input(target, {"detail": {"id": "o-1", "n": 3}})
+    assert json.loads(rendered) == {"id": "o-1", "n": 3, "text": "order o-1 x3"}
+
+
+def test_pipe_input_template_fills_stream_record_paths():
+    """A Pipe's ``<$.path>`` placeholders read the DynamoDB stream record."""
+    record = {"dynamodb": {"NewImage": {"AppointmentId": {"S": "a-1"}}}}
+    rendered = render_input_template('{"appointmentId": "<$.dynamodb.NewImage.AppointmentId.S>"}', record)
+    assert json.loads(rendered) == {"appointmentId": "a-1"}
+
+
+CONFIG = {
+    "StateMachines": {"Orders": {"TestCases": {"HappyPath": {"Charge": "ChargeOk"}}}},
+    "MockedResponses": {"ChargeOk": {"0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "busy"}},
+                                     "1-2": {"Return": {"StatusCode": 200}}}},
+}
+
+
+def test_mock_responses_are_consumed_per_invocation():
+    """Each invocation of a state takes the next numbered response; past the last one is an error."""
+    case = MockConfig(CONFIG).test_case("Orders", "HappyPath")
+    kinds = [type(case.next_response("Charge")).__name__ for _ in range(3)]
+    assert kinds == ["MockedResponseThrow", "MockedResponseReturn", "MockedResponseReturn"]
+    with pytest.raises(MockConfigError, match="invocation 3"):
+        case.next_response("Charge")
+
+
+def test_unknown_test_case_names_the_known_ones():
+    """A test case the file lacks is refused with the list of those it has."""
+    with pytest.raises(UnknownTestCase, match="known test cases: HappyPath"):
+        MockConfig(CONFIG).test_case("Orders", "Missing")
+
+
+def test_mock_config_rejects_dangling_and_duplicate_names():
+    """A test case naming an undefined response, or a name defined twice, is a clear error."""
+    with pytest.raises(MockConfigError, match="does not define"):
+        MockConfig({"StateMachines": {"M": {"TestCases": {"T": {"S": "Nope"}}}}, "MockedResponses": {}})
+    config = MockConfig(CONFIG)
+    with pytest.raises(MockConfigError, match="defined twice"):
+        config.merge(CONFIG, "again.json")

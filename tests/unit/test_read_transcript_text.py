@@ -1,0 +1,81 @@
+"""The call-center workflow's Lambda function that reads transcripts too large for a state."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("unit_read_transcript_text",
+                                                  ROOT / "tasks/read_transcript_text/app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+app = _load()
+
+
+@dataclass
+class Context:
+    function_name: str = "CallReadTranscriptFunction"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:CallReadTranscriptFunction"
+    aws_request_id: str = "unit-test"
+
+
+class FakeS3:
+    """Answers GetObject with fixed bodies, recording the requests."""
+
+    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
+        self.objects, self.requests = objects, []
+
+    def get_object(self, Bucket: str, Key: str):
+        self.requests.append((Bucket, Key))
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+
+
+def transcript(text: str, words: int = 3) -> bytes:
+    items = [{"type": "pronunciation", "start_time": "0.0", "end_time": "0.4",
+              "alternatives": [{"confidence": "0.99", "content": "word"}]}] * words
+    return json.dumps({"jobName": "job", "status": "COMPLETED",
+                       "results": {"transcripts": [{"transcript": text}], "items": items}}).encode()
+
+
+def test_returns_only_the_text_of_a_large_transcript(monkeypatch):
+    """A 300 KB transcript JSON (per-word items) comes back as its text and the text's byte count."""
+    text = "Je suis très en colère. " * 400
+    fake = FakeS3({("calls", "transcripts/job.json"): transcript(text, words=3000)})
+    monkeypatch.setattr(app, "s3", fake)
+    assert len(fake.objects[("calls", "transcripts/job.json")]) > 256 * 1024
+    result = app.lambda_handler({"bucket": "calls", "key": "transcripts/job.json"}, Context())
+    assert result == {"transcript": text, "bytes": len(text.encode())}
+    assert fake.requests == [("calls", "transcripts/job.json")]
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    (b"not json", "NotATranscript"),
+    (json.dumps({"results": {"transcripts": []}}).encode(), "NotATranscript"),
+    (transcript("x" * 200_001), "TranscriptTooLong"),
+])
+def test_unusable_objects_are_refused_by_name(monkeypatch, body, error):
+    monkeypatch.setattr(app, "s3", FakeS3({("calls", "k"): body}))
+    with pytest.raises(getattr(app, error)):
+        app.lambda_handler({"bucket": "calls", "key": "k"}, Context())
+
+
+@pytest.mark.parametrize("event", [{}, {"bucket": "calls"}, {"bucket": "", "key": "k"}, "calls/k"])
+def test_invalid_requests_are_refused_by_name(event):
+    with pytest.raises(app.InvalidTranscriptRequest):
+        app.lambda_handler(event, Context())
