@@ -22,7 +22,8 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _launch(args: argparse.Namespace):
+def launch_stack(args: argparse.Namespace):
+    """Launch the stack the common options describe (template, mock config, parameters, time scale)."""
     from local.stack import Stack
 
     return Stack.launch(
@@ -32,9 +33,10 @@ def _launch(args: argparse.Namespace):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the stack's APIs over HTTP until interrupted; the first stdout line is the JSON contract."""
     from local.server import LocalServer
 
-    stack = _launch(args)
+    stack = launch_stack(args)
     server = LocalServer(args.host, args.port).start()
     # The first line on stdout is the contract tools read: one JSON object.
     print(json.dumps({"endpoint": server.endpoint, "resources": stack.resources}), flush=True)
@@ -49,8 +51,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Run one execution of a workflow and print its path and output."""
     payload = json.loads(Path(args.input).read_text()) if args.input else {}
-    with _launch(args) as stack:
+    with launch_stack(args) as stack:
         execution = stack.run(args.workflow, payload, case=args.case, timeout=args.timeout)
     if args.json:
         print(json.dumps(execution.to_json()))
@@ -65,18 +68,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Play every workflow end to end, triggered as in AWS."""
     from local.demo import run_demo
 
     return run_demo(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check definitions, substitutions, mocks and the template."""
     from local.validate import run_validation
 
     return run_validation(Path(args.template))
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Build the ``python -m local`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--template", default=str(PROJECT_ROOT / "template.yaml"), help="SAM template")
@@ -101,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     demo = commands.add_parser("demo", parents=[common], help="run every workflow end to end")
+    demo.add_argument("--only", action="append", metavar="WORKFLOW", help="play only this workflow (repeatable)")
     demo.set_defaults(func=cmd_demo)
 
     validate = commands.add_parser("validate", parents=[common], help="check the project before deploying")
@@ -109,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point; expected errors print one line and exit 2."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

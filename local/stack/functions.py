@@ -84,8 +84,11 @@ class LocalFunction:
 
     def _apply_environment(self) -> None:
         # Environment variables are process-wide: functions must not give one name different values.
+        # LOCAL_FUNCTION_LOG_LEVEL quietens every function at once (the demo keeps its output readable).
         with _env_lock:
             os.environ.update(self.environment)
+            if os.environ.get("LOCAL_FUNCTION_LOG_LEVEL"):
+                os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ["LOCAL_FUNCTION_LOG_LEVEL"]
 
     def invoke(self, event: Any) -> tuple[str, bool, str]:
         """Run the handler; returns ``(payload, errored, logs)`` as moto's Lambda backend expects."""

@@ -1,0 +1,306 @@
+"""``python -m local demo``: every workflow end to end on the embedded engine, triggered the way AWS triggers it.
+
+Nothing is started with StartExecution: the demo uploads files, puts events on buses, changes table items and
+publishes text messages, exactly what users and AWS services do in the cloud, and the template's rules, pipes
+and subscriptions start the workflows. For each scenario it prints the trigger, the path taken, the result
+and the time, checks the business outcome against the workflow's ``events/demo*.json``, and exits 0 only if
+every scenario ended as expected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local.stack.stack import PROJECT_ROOT, Execution, Stack
+
+WORKFLOWS = PROJECT_ROOT / "workflows"
+TIMEOUT = 30.0
+
+
+class DemoFailure(Exception):
+    """A scenario did not end as its workflow's demo file says."""
+
+
+@dataclass
+class Outcome:
+    """What one scenario did: its trigger, the executions it caused and how they ended."""
+
+    workflow: str
+    trigger: str
+    executions: list[Execution] = field(default_factory=list)
+    result: str = ""
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Scenario:
+    """One business story played on the local stack."""
+
+    workflow: str
+    title: str
+    play: Callable[[Stack, Outcome], None]
+
+
+# --- helpers shared by the scenarios ----------------------------------------------------------------
+
+
+def _demo_file(workflow: str, name: str) -> dict[str, Any]:
+    return json.loads((WORKFLOWS / workflow / "events" / name).read_text())
+
+
+def _started_by_trigger(stack: Stack, workflow: str, known: set[str], matches: Callable[[Any], bool]) -> Execution:
+    """Wait for the execution the trigger started (one not in ``known`` whose input ``matches``) to end."""
+
+    def find() -> str | None:
+        for arn in stack.executions(workflow):
+            if arn not in known and matches(stack.execution(arn).input):
+                return arn
+        return None
+
+    arn = stack.eventually(find, timeout=TIMEOUT, message=f"the trigger started no {workflow} execution")
+    return stack.wait(arn, timeout=TIMEOUT)
+
+
+def _expect(outcome: Outcome, what: str, actual: Any, expected: Any) -> None:
+    if actual != expected:
+        outcome.problems.append(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def _inbox(stack: Stack, topic_arn: str) -> str:
+    """Subscribe a fresh SQS queue to a topic, standing in for the e-mail inbox subscribed to it."""
+    sqs = stack.client("sqs")
+    url = sqs.create_queue(QueueName=f"demo-inbox-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    stack.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn,
+                                  Attributes={"RawMessageDelivery": "true"})
+    return url
+
+
+def _bus_listener(stack: Stack, bus: str, pattern: dict[str, Any]) -> str:
+    """A rule on ``bus`` sending matching events to a fresh queue, as a consumer of those events would."""
+    sqs, events = stack.client("sqs"), stack.client("events")
+    url = sqs.create_queue(QueueName=f"demo-listener-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"demo-listener-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+    return url
+
+
+def _receive(stack: Stack, queue_url: str, what: str) -> dict[str, Any]:
+    sqs = stack.client("sqs")
+    messages = stack.eventually(lambda: sqs.receive_message(QueueUrl=queue_url).get("Messages"),
+                                timeout=TIMEOUT, message=f"{what} never arrived")
+    return json.loads(messages[0]["Body"])
+
+
+# --- the scenarios ---------------------------------------------------------------------------------------
+
+
+def _ec2_instance_changes_state(stack: Stack, outcome: Outcome) -> None:
+    demo = _demo_file("ec2-enrichment", "demo.json")
+    name, state = demo["instance"]["Name"], demo["state"]
+    ec2 = stack.client("ec2")
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, TagSpecifications=[
+        {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}])["Instances"][0]["InstanceId"]
+    inbox = _inbox(stack, stack.resource(demo["consumerTopic"]))
+    known = set(stack.executions("ec2-enrichment"))
+    outcome.trigger = f"EC2 reports {instance} ({name}) {state}: event on the default bus"
+    stack.client("events").put_events(Entries=[{
+        "Source": "aws.ec2", "DetailType": "EC2 Instance State-change Notification",
+        "Resources": [f"arn:aws:ec2:us-east-1:123456789012:instance/{instance}"],
+        "Detail": json.dumps({"instance-id": instance, "state": state}),
+    }])
+    execution = _started_by_trigger(stack, "ec2-enrichment", known,
+                                    lambda i: (i or {}).get("detail", {}).get("instance-id") == instance)
+    outcome.executions.append(execution)
+    enriched = _receive(stack, inbox, "the enriched event on the consumer's topic")
+    refined = enriched.get("detail", {}).get("Message", {}).get("detail", {}).get("refined", {})
+    _expect(outcome, "instance name in the enriched event", refined.get("instancename"), name)
+    outcome.result = f"consumer's topic received EnrichedEC2Event: {instance} is {name!r} ({state})"
+
+
+def _image_uploads(stack: Stack, outcome: Outcome) -> None:
+    demo = _demo_file("image-catalog", "demo-uploads.json")
+    s3, bucket = stack.client("s3"), stack.resource("ImageIngestionBucket")
+    known = set(stack.executions("image-catalog"))
+    results = []
+    for upload in demo["uploads"]:
+        key = upload["key"].replace("demo-", f"demo-{uuid.uuid4().hex[:6]}-")
+        s3.put_object(Bucket=bucket, Key=key, Body=(WORKFLOWS / "image-catalog" / "events" / upload["file"]).read_bytes(),
+                      ContentType=upload["contentType"], Metadata=upload.get("metadata", {}))
+        execution = _started_by_trigger(stack, "image-catalog", known, lambda i, k=key: (i or {}).get("key") == k)
+        outcome.executions.append(execution)
+        output, expected = execution.output or {}, upload["expected"]
+        _expect(outcome, f"{key} status", output.get("status"), expected["status"])
+        _expect(outcome, f"{key} moderators notified", bool(output.get("moderatorsNotified")),
+                expected["moderatorsNotified"])
+        if "labelNames" in expected:
+            _expect(outcome, f"{key} labels", output.get("labels"), expected["labelNames"])
+            results.append(f"{key.rsplit('/', 1)[-1]} APPROVED with labels {', '.join(output.get('labels') or [])}")
+        else:
+            labels = [label["Name"] for label in output.get("moderationLabels") or []]
+            _expect(outcome, f"{key} moderation labels", labels, expected["moderationLabels"])
+            results.append(f"{key.rsplit('/', 1)[-1]} REJECTED ({', '.join(labels)}), moderators notified")
+    outcome.trigger = f"{len(demo['uploads'])} images uploaded to s3://{bucket}/uploads/"
+    outcome.result = "; ".join(results)
+
+
+def _recordings_uploaded(stack: Stack, outcome: Outcome) -> None:
+    demo = _demo_file("call-center-analysis", "demo-uploads.json")
+    s3, bucket = stack.client("s3"), stack.resource("CallRecordingsBucket")
+    known = set(stack.executions("call-center-analysis"))
+    results = []
+    for upload in demo["uploads"]:
+        key = upload["key"].replace("demo-call", f"demo-call-{uuid.uuid4().hex[:6]}")
+        extra = {"ContentLanguage": upload["contentLanguage"]} if upload.get("contentLanguage") else {}
+        body = (WORKFLOWS / "call-center-analysis" / "events" / upload["file"]).read_bytes()
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=upload["contentType"], **extra)
+        execution = _started_by_trigger(stack, "call-center-analysis", known,
+                                        lambda i, k=key: (i or {}).get("key") == k)
+        outcome.executions.append(execution)
+        output, expected = execution.output or {}, upload["expected"]
+        for field_name in ("languageCode", "translated", "sentiment", "managerAlerted"):
+            _expect(outcome, f"{key} {field_name}", output.get(field_name), expected[field_name])
+        translated = " translated," if output.get("translated") else ""
+        alerted = " manager alerted" if output.get("managerAlerted") else " no alert"
+        results.append(f"{key.rsplit('/', 1)[-1]}: {output.get('languageCode')},{translated} "
+                       f"{output.get('sentiment')},{alerted}")
+    outcome.trigger = f"{len(demo['uploads'])} recordings uploaded to s3://{bucket}/recordings/"
+    outcome.result = "; ".join(results)
+
+
+def _feedback_conversation(stack: Stack, outcome: Outcome) -> None:
+    demo = _demo_file("feedback-conversation", "demo-conversation.json")
+    detail = _demo_file("feedback-conversation", demo["appointmentEvent"])["detail"]
+    appointment_id = f"{detail['appointmentId']}-{uuid.uuid4().hex[:6]}"
+    phone = detail["customerPhone"]
+    support_queue = _bus_listener(stack, stack.resource("ApplicationEventBus"),
+                                  {"detail-type": ["CallbackRequested"], "detail": {"appointmentId": [appointment_id]}})
+    ddb = stack.client("dynamodb")
+    table = stack.resource("FeedbackAppointmentsTable")
+    item = {"AppointmentId": {"S": appointment_id}, "CustomerName": {"S": detail["customerName"]},
+            "CustomerPhone": {"S": phone}, "AppointmentStatus": {"S": "SCHEDULED"}}
+    ddb.put_item(TableName=table, Item=item)
+    known = set(stack.executions("feedback-conversation"))
+    sent_before = len(stack.sent_sms)
+    ddb.update_item(TableName=table, Key={"AppointmentId": {"S": appointment_id}},
+                    UpdateExpression="SET AppointmentStatus = :done",
+                    ExpressionAttributeValues={":done": {"S": "COMPLETED"}})
+    outcome.trigger = f"appointment {appointment_id} set to COMPLETED in the appointments table; customer replies " + \
+        " then ".join(repr(reply) for reply in demo["replies"])
+
+    def next_sms(after: int) -> dict[str, Any]:
+        return stack.eventually(
+            lambda: next((m for m in stack.sent_sms[after:] if m["DestinationPhoneNumber"] == phone), None),
+            timeout=TIMEOUT, message="the workflow never texted the customer")
+
+    topic = stack.resource("FeedbackInboundSmsTopic")
+    for reply in demo["replies"]:
+        question = next_sms(sent_before)
+        sent_before = stack.sent_sms.index(question) + 1
+        stack.client("sns").publish(TopicArn=topic, Message=json.dumps({
+            "originationNumber": phone, "destinationNumber": question["OriginationIdentity"],
+            "messageKeyword": "KEYWORD_123456789012", "messageBody": reply,
+            "previousPublishedMessageId": question["MessageId"], "inboundMessageId": str(uuid.uuid4()),
+        }))
+    execution = _started_by_trigger(stack, "feedback-conversation", known,
+                                    lambda i: (i or {}).get("appointmentId") == appointment_id)
+    outcome.executions.append(execution)
+    expected = demo["expected"]
+    texts = [m["MessageBody"] for m in stack.sent_sms if m["DestinationPhoneNumber"] == phone]
+    _expect(outcome, "messages texted to the customer", texts[-len(expected["messagesSent"]):],
+            expected["messagesSent"])
+    record = ddb.get_item(TableName=stack.resource("FeedbacksTable"),
+                          Key={"AppointmentId": {"S": appointment_id}}).get("Item", {})
+    _expect(outcome, "feedback status", record.get("Status", {}).get("S"), expected["status"])
+    _expect(outcome, "feedback score", record.get("Score", {}).get("N"), str(expected["score"]))
+    _expect(outcome, "callback requested", record.get("CallbackRequested", {}).get("S"),
+            expected["callbackRequested"])
+    event = _receive(stack, support_queue, "the CallbackRequested event for the support team")
+    outcome.result = (f"score {record.get('Score', {}).get('N')}, callback requested "
+                      f"({event['detail-type']} on the application bus), {len(texts)} SMS sent, "
+                      f"status {record.get('Status', {}).get('S')}")
+
+
+SCENARIOS = [
+    Scenario("ec2-enrichment", "an EC2 instance with a Name tag stops", _ec2_instance_changes_state),
+    Scenario("image-catalog", "a clean and an inappropriate image are uploaded", _image_uploads),
+    Scenario("call-center-analysis", "an English and a French call are recorded", _recordings_uploaded),
+    Scenario("feedback-conversation", "a customer rates an appointment 3 and accepts a call",
+             _feedback_conversation),
+]
+
+
+# --- display -----------------------------------------------------------------------------------------------
+
+
+def compact_path(states: list[str]) -> str:
+    """The states entered, with runs of the same state (a Map's iterations) shown once with a count."""
+    parts = []
+    for name, run in itertools.groupby(states):
+        count = len(list(run))
+        parts.append(f"{name}×{count}" if count > 1 else name)
+    return " → ".join(parts)
+
+
+def _print_outcome(number: int, total: int, scenario: Scenario, outcome: Outcome) -> None:
+    mark = "✔" if outcome.ok else "✘"
+    print(f"{mark} [{number}/{total}] {scenario.workflow}: {scenario.title}  ({outcome.seconds:.2f} s)", flush=True)
+    print(f"    trigger: {outcome.trigger}")
+    for execution in outcome.executions:
+        print(f"    path:    {compact_path(execution.states)}  [{execution.status}]")
+    if outcome.result:
+        print(f"    result:  {outcome.result}")
+    for problem in outcome.problems:
+        print(f"    problem: {problem}")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Play every scenario on a freshly launched stack; 0 when all ended as expected."""
+    from local.cli import launch_stack
+
+    os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")  # the functions' INFO logs would drown the report
+    started = time.perf_counter()
+    print("Launching the local stack from template.yaml…", flush=True)
+    with launch_stack(args) as stack:
+        print(f"  {len(stack.resources)} resources provisioned in {time.perf_counter() - started:.2f} s\n", flush=True)
+        available = set(stack.workflows())
+        scenarios = [s for s in SCENARIOS if s.workflow in available and (not args.only or s.workflow in args.only)]
+        outcomes = []
+        for number, scenario in enumerate(scenarios, 1):
+            print(f"… [{number}/{len(scenarios)}] {scenario.workflow}: {scenario.title}", flush=True)
+            outcome = Outcome(scenario.workflow, trigger="")
+            began = time.perf_counter()
+            try:
+                scenario.play(stack, outcome)
+            except (DemoFailure, AssertionError, TimeoutError) as error:
+                outcome.problems.append(str(error))
+            except Exception as error:  # a broken scenario is one line of the report, never a stack trace
+                outcome.problems.append(f"{type(error).__name__}: {error}")
+            outcome.seconds = time.perf_counter() - began
+            _print_outcome(number, len(scenarios), scenario, outcome)
+            outcomes.append(outcome)
+            print()
+    failed = [o.workflow for o in outcomes if not o.ok]
+    total = time.perf_counter() - started
+    if failed:
+        print(f"Demo finished in {total:.1f} s: {len(failed)} of {len(outcomes)} workflows did not end as expected "
+              f"({', '.join(failed)}).")
+        return 1
+    print(f"Demo finished in {total:.1f} s: all {len(outcomes)} workflows ended as expected.")
+    return 0
