@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from local.stack.stack import PROJECT_ROOT, Execution, Stack
@@ -43,6 +42,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
+        """Whether the scenario ended as its demo file says."""
         return not self.problems
 
 
@@ -141,8 +141,9 @@ def _image_uploads(stack: Stack, outcome: Outcome) -> None:
     results = []
     for upload in demo["uploads"]:
         key = upload["key"].replace("demo-", f"demo-{uuid.uuid4().hex[:6]}-")
-        s3.put_object(Bucket=bucket, Key=key, Body=(WORKFLOWS / "image-catalog" / "events" / upload["file"]).read_bytes(),
-                      ContentType=upload["contentType"], Metadata=upload.get("metadata", {}))
+        body = (WORKFLOWS / "image-catalog" / "events" / upload["file"]).read_bytes()
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=upload["contentType"],
+                      Metadata=upload.get("metadata", {}))
         execution = _started_by_trigger(stack, "image-catalog", known, lambda i, k=key: (i or {}).get("key") == k)
         outcome.executions.append(execution)
         output, expected = execution.output or {}, upload["expected"]
@@ -254,7 +255,7 @@ def compact_path(states: list[str]) -> str:
     parts = []
     for name, run in itertools.groupby(states):
         count = len(list(run))
-        parts.append(f"{name}×{count}" if count > 1 else name)
+        parts.append(f"{name} x{count}" if count > 1 else name)
     return " → ".join(parts)
 
 
