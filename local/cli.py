@@ -74,6 +74,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def cmd_mock_config(args: argparse.Namespace) -> int:
+    """Print every workflow's MockConfigFile test cases merged into one file, as Step Functions Local wants."""
+    from local.engine.mock_config import MockConfig
+    from local.stack.stack import default_mock_config_files
+
+    merged = MockConfig.from_files(default_mock_config_files(Path(args.template).resolve().parent))
+    print(json.dumps(merged.raw, indent=2))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check definitions, substitutions, mocks and the template."""
     from local.validate import run_validation
@@ -109,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", parents=[common], help="run every workflow end to end")
     demo.add_argument("--only", action="append", metavar="WORKFLOW", help="play only this workflow (repeatable)")
     demo.set_defaults(func=cmd_demo)
+
+    mock_config = commands.add_parser("mock-config", parents=[common],
+                                      help="print the merged MockConfigFile for Step Functions Local")
+    mock_config.set_defaults(func=cmd_mock_config)
 
     validate = commands.add_parser("validate", parents=[common], help="check the project before deploying")
     validate.set_defaults(func=cmd_validate)
