@@ -95,16 +95,27 @@ def _compile_jsonata(expression: str):
     return jsonata.Jsonata(expression)
 
 
-def _jsonata_bindings(env, expression: str, with_states: bool) -> dict[str, Any]:
-    from moto.stepfunctions.parser.asl.jsonata.jsonata import extract_jsonata_variable_references
+def jsonata_variable_references(expression: str) -> set[str]:
+    """Variables an expression names; ``$`` (the context item, as in ``items[$ > 3]``) is allowed inside.
 
+    AWS rejects ``$`` and ``$$`` only as a whole expression; moto rejected them anywhere.
+    """
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+    if expression.strip() in ("$", "$$"):
+        raise moto_jsonata.IllegalJSONataVariableReference(variable_reference=expression.strip())
+    found = moto_jsonata._PATTERN_VARIABLE_REFERENCE.findall(expression) if expression else []
+    return {name for name in found if name and isinstance(name, str) and name not in ("$", "$$")}
+
+
+def _jsonata_bindings(env, expression: str, with_states: bool) -> dict[str, Any]:
     bindings: dict[str, Any] = {}
     store = env.variable_store
     bindings.update(store._outer_scope)
     bindings.update(store._inner_scope)
     if with_states:
         bindings["states"] = env.states._states_data
-    references = extract_jsonata_variable_references(expression)
+    references = jsonata_variable_references(expression)
     for name, body in _JSONATA_INTRINSICS.items():
         if name in references and name[1:] not in bindings:
             bindings[name[1:]] = _compile_jsonata(body).evaluate(None)
@@ -187,7 +198,8 @@ def _wire_jsonata_evaluator() -> None:
         except FailureEventException:
             raise
         except Exception as error:  # JException and friends: report like Step Functions does
-            fail(env, expression, f"An error occurred while executing the JSONata expression '{expression}': {error}")
+            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            fail(env, expression, f"An error occurred while executing the JSONata expression '{expression}': {reason}")
         if result is _UNDEFINED:
             fail(env, expression, f"The JSONata expression '{expression}' returned nothing (undefined).")
         return result
@@ -201,6 +213,11 @@ def _wire_jsonata_evaluator() -> None:
 
     se.StringJSONata._eval_body = jsonata_eval_body
     se.StringVariableSample._eval_body = variable_sample_eval_body
+    from moto.stepfunctions.parser.asl.static_analyser import variable_references_static_analyser
+    from moto.stepfunctions.parser.asl.static_analyser.intrinsic import variable_names_intrinsic_static_analyser
+
+    for module in (se, variable_references_static_analyser, variable_names_intrinsic_static_analyser):
+        module.extract_jsonata_variable_references = jsonata_variable_references
 
 
 # --- 2. aws-sdk service names and error names -------------------------------------------------------------
@@ -655,7 +672,7 @@ def _name_heartbeat_timeouts() -> None:
 
 
 def _route_standins() -> None:
-    """moto lacks Translate, DetectModerationLabels, End User Messaging SMS…: route them to stand-ins.
+    """Moto lacks Translate, DetectModerationLabels, End User Messaging SMS…: route them to stand-ins.
 
     See :mod:`local.standins`. In-process SDK calls are intercepted before moto's own dispatch.
     """
@@ -843,7 +860,7 @@ def _deliver_events_to_every_target_type() -> None:
     from moto.events.models import Rule
 
     def send_to_targets(self, original_event, transform_input=True):
-        if not self.event_pattern.matches_event(original_event):
+        if self.state == "DISABLED" or not self.event_pattern.matches_event(original_event):
             return
         event = _iso_event_time(original_event)
         for target in self.targets:

@@ -81,7 +81,7 @@ class VirtualEvent:
     def is_set(self) -> bool:
         return self._flag
 
-    isSet = is_set  # noqa: N815 - threading.Event compatibility
+    isSet = is_set
 
     def set(self) -> None:
         with self._cond:

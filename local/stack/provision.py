@@ -25,12 +25,13 @@ LOG = logging.getLogger("local.stack")
 IGNORED_TYPES = {
     "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy", "AWS::Lambda::Permission",
     "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::CloudWatch::Alarm", "AWS::KMS::Key", "AWS::KMS::Alias",
-    "AWS::SES::EmailIdentity", "AWS::Logs::LogGroup", "AWS::Events::Archive", "AWS::Serverless::LayerVersion",
+    "AWS::Logs::LogGroup", "AWS::Events::Archive", "AWS::Serverless::LayerVersion",
 }
 
 # Provisioning order: what others point to comes first.
 ORDER = [
-    "AWS::IAM::Role", "AWS::SSM::Parameter", "AWS::KMS::Key", "AWS::SQS::Queue", "AWS::SNS::Topic",
+    "AWS::IAM::Role", "AWS::SES::EmailIdentity", "AWS::SSM::Parameter", "AWS::KMS::Key", "AWS::SQS::Queue",
+    "AWS::SNS::Topic",
     "AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::Serverless::Function", "AWS::Lambda::Function",
     "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine", "AWS::S3::Bucket", "AWS::Events::Rule",
     "AWS::SNS::Subscription", "AWS::Pipes::Pipe",
@@ -79,6 +80,7 @@ class Provisioner:
         return {
             "AWS::IAM::Role": self._role,
             "AWS::SSM::Parameter": self._parameter,
+            "AWS::SES::EmailIdentity": self._email_identity,
             "AWS::SQS::Queue": self._queue,
             "AWS::SNS::Topic": self._topic,
             "AWS::DynamoDB::Table": self._table,
@@ -101,6 +103,10 @@ class Provisioner:
             Name=resource.physical, Value=str(props["Value"]), Type=props.get("Type", "String"),
             Description=props.get("Description", ""),
         )
+
+    def _email_identity(self, resource: Resource, props: dict[str, Any]) -> None:
+        # Locally the identity counts as confirmed at once; in AWS its owner clicks the link SES sends.
+        self.client("sesv2").create_email_identity(EmailIdentity=resource.physical)
 
     def _queue(self, resource: Resource, props: dict[str, Any]) -> None:
         attributes = {

@@ -21,7 +21,7 @@ from local.engine import adaptations
 from local.engine.clock import CLOCK, VirtualClock
 from local.engine.mock_config import MockConfig
 from local.stack.provision import Provisioner, resource_map
-from local.stack.template import REGION, Template
+from local.stack.template import ACCOUNT_ID, REGION, Template
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -172,6 +172,17 @@ class Stack:
         from local.standins.sms import OUTBOX
 
         return OUTBOX
+
+    @property
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """E-mails the embedded SES accepted, oldest first: ``source``, ``to``, ``subject``, ``body``."""
+        from moto.ses.models import ses_backends
+
+        return [
+            {"source": m.source, "to": list((m.destinations or {}).get("ToAddresses", [])),
+             "subject": m.subject, "body": m.body}
+            for m in ses_backends[ACCOUNT_ID][REGION].sent_messages
+        ]
 
     @property
     def email_subscriptions(self) -> list[dict[str, str]]:

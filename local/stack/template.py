@@ -216,6 +216,10 @@ class Template:
             name = named("LogGroupName", f"/local/{lid}")
             resource.physical = resource.ref = name
             resource.attributes = {"Arn": arn.format(service="logs", rest=f"log-group:{name}:*")}
+        elif t == "AWS::SES::EmailIdentity":
+            name = named("EmailIdentity", lid)
+            resource.physical = resource.ref = name
+            resource.attributes = {}
         elif t == "AWS::Pipes::Pipe":
             name = named("Name", _lower_name(lid))
             resource.physical = resource.ref = name

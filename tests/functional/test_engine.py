@@ -74,6 +74,17 @@ def test_jsonata_undefined_result_is_a_query_evaluation_error(stack):
     assert "returned nothing" in result.cause
 
 
+def test_jsonata_context_item_inside_a_predicate(stack):
+    """``$`` names the current item inside a filter, as in AWS; only a bare ``$`` expression is rejected."""
+    arn = machine(stack, {"QueryLanguage": "JSONata", "StartAt": "Keep", "States": {
+        "Keep": {"Type": "Pass", "Output": {"words": "{% $states.input.words[$ != ''] %}"}, "End": True}}})
+    result = execute(stack, arn, {"words": ["a", "", "b"]})
+    assert result.output == {"words": ["a", "b"]}
+    bare = machine(stack, {"QueryLanguage": "JSONata", "StartAt": "P",
+                           "States": {"P": {"Type": "Pass", "Output": "{% $ %}", "End": True}}})
+    assert execute(stack, bare, {}).error == "States.QueryEvaluationError"
+
+
 def test_definite_jsonpath_returns_a_value_not_a_list(stack):
     """``$.Items[0].id`` yields the id itself; a wildcard path yields a list."""
     arn = machine(stack, {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {
@@ -392,6 +403,20 @@ def test_event_on_a_bus_starts_a_state_machine_through_an_input_transformer(stac
     started = stack.eventually(lambda: sfn.list_executions(stateMachineArn=arn)["executions"])
     result = stack.wait(started[0]["executionArn"])
     assert result.input == {"orderId": "o-9", "via": "rule"}
+
+
+def test_disabled_rule_delivers_nothing(stack):
+    """A rule switched off (as the template's schedules are by default) starts no execution."""
+    arn = machine(stack, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    events, sfn = stack.client("events"), stack.client("stepfunctions")
+    rule = f"engine-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["engine.paused"]}), State="DISABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "sm", "Arn": arn}])
+    events.put_events(Entries=[{"Source": "engine.paused", "DetailType": "Ignored", "Detail": "{}"}])
+    events.enable_rule(Name=rule)
+    events.put_events(Entries=[{"Source": "engine.paused", "DetailType": "Counted", "Detail": "{}"}])
+    started = stack.eventually(lambda: sfn.list_executions(stateMachineArn=arn)["executions"])
+    assert [stack.wait(e["executionArn"]).input["detail-type"] for e in started] == ["Counted"]
 
 
 def test_undeliverable_event_lands_in_the_rule_dead_letter_queue(stack):
