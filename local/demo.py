@@ -117,7 +117,7 @@ def _ec2_instance_changes_state(stack: Stack, outcome: Outcome) -> None:
     ec2 = stack.client("ec2")
     instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, TagSpecifications=[
         {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}])["Instances"][0]["InstanceId"]
-    inbox = _inbox(stack, stack.resource(demo["consumerTopic"]))
+    inbox = _inbox(stack, stack.resource("Ec2EnrichedEventsTopic"))
     known = set(stack.executions("ec2-enrichment"))
     outcome.trigger = f"EC2 reports {instance} ({name}) {state}: event on the default bus"
     stack.client("events").put_events(Entries=[{

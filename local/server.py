@@ -40,13 +40,16 @@ class LocalServer:
 
     @property
     def endpoint(self) -> str:
+        """The URL clients use (``--endpoint-url``)."""
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> LocalServer:
+        """Serve from a daemon thread."""
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving and close the socket."""
         self._server.shutdown()
         self._server.server_close()

@@ -11,15 +11,20 @@ Call :func:`apply` once, before the first execution; it is idempotent.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import functools
+import hashlib
+import importlib
 import io
 import json
 import logging
+import os
 import re
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -41,7 +46,7 @@ mock_config: MockConfig | None = None
 
 def apply() -> None:
     """Install every adaptation (idempotent)."""
-    global _applied
+    global _applied  # noqa: PLW0603 - installed once per process
     with _apply_lock:
         if _applied:
             return
@@ -52,6 +57,7 @@ def apply() -> None:
                 f"local/engine/adaptations.py is written for moto {MOTO_VERSION}, found {moto.__version__}: "
                 "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
             )
+        _build_ec2_region_table_with_one_session()
         _wire_jsonata_evaluator()
         _map_sdk_service_names()
         _name_sdk_errors_like_aws()
@@ -63,6 +69,7 @@ def apply() -> None:
         _fix_sync_start_execution()
         _unwrap_definite_jsonpath_results()
         _reset_preprocessor_state_per_parse()
+        _cache_parsed_definitions()
         _cache_sdk_clients()
         _virtual_time()
         _quiet_failure_logs()
@@ -73,7 +80,28 @@ def apply() -> None:
         _deliver_events_to_every_target_type()
         _emit_s3_events_on_the_default_bus()
         _publish_dynamodb_stream_records()
+        _signal_execution_ends()
         _applied = True
+
+
+def _build_ec2_region_table_with_one_session() -> None:
+    """Start-up: moto's EC2 region table creates three boto3 Sessions at import, about 0.4 s.
+
+    The step functions interpreter imports it (through AWS Batch) whether or not a workflow uses EC2.
+    One session answers the three region queries the same way.
+    """
+    import sys
+
+    module = "moto.ec2.models.availability_zones_and_regions"
+    if module in sys.modules:
+        return
+    shared = boto3.session.Session()
+    original = boto3.Session
+    boto3.Session = lambda *args, **kwargs: shared if not args and not kwargs else original(*args, **kwargs)
+    try:
+        importlib.import_module(module)
+    finally:
+        boto3.Session = original
 
 
 # --- 1. JSONata and variables -----------------------------------------------------------------------------
@@ -133,7 +161,6 @@ def _jsonata_lambda(function: Callable) -> Any:
 
 
 def _hash(value: str, algorithm: str) -> str:
-    import hashlib
 
     name = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
     return hashlib.new(name[algorithm], str(value).encode()).hexdigest()
@@ -312,7 +339,7 @@ def _name_sdk_errors_like_aws() -> None:
 # --- 3. Plain JSON results ---------------------------------------------------------------------------------
 
 
-def to_plain_json(value: Any) -> Any:
+def to_plain_json(value: Any) -> Any:  # noqa: PLR0911 - one return per JSON kind
     """Turn an SDK response into what Step Functions hands a state: JSON only."""
     if isinstance(value, dict):
         return {key: to_plain_json(item) for key, item in value.items()}
@@ -531,10 +558,68 @@ def _reset_preprocessor_state_per_parse() -> None:
     Preprocessor.__init__ = __init__
 
 
-# --- 6. Speed: cached clients ----------------------------------------------------------------------------
+# --- 6. Speed: parsed definitions and clients --------------------------------------------------------------
+
+#: Definitions known to parse, by SHA-256 of moto's version and the text: CreateStateMachine skips their
+#: ANTLR parse (the slowest part of start-up) in later processes. The parse is deterministic, so a text that
+#: parsed once with this moto parses again; executions still parse (once per process, see below).
+VALID_DEFINITIONS_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sfn-local" / "valid-asl"
+
+
+def _definition_key(definition: str) -> str:
+    return hashlib.sha256(f"{MOTO_VERSION}\n{definition}".encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_tree(definition: str):
+    from antlr4 import CommonTokenStream, InputStream
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException, SyntaxErrorListener
+
+    listener = SyntaxErrorListener()
+    parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+    parser.removeErrorListeners()
+    parser.addErrorListener(listener)
+    tree = parser.state_machine()
+    if listener.errors:
+        raise ASLParserException(errors=listener.errors)
+    return tree
+
+
+def _cache_parsed_definitions() -> None:
+    """Every execution re-parsed its whole definition with ANTLR: about 0.1 s for a 40-state machine.
+
+    The parse tree is kept per definition text (it is only read afterwards); each execution still builds its
+    own evaluation components from it, so no execution state is shared. CreateStateMachine consults
+    :data:`VALID_DEFINITIONS_CACHE` before parsing.
+    """
+    from moto.stepfunctions.parser import models
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def parse(definition: str):
+        tree = _parse_tree(definition)
+        return Preprocessor().visit(tree), tree
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)
+    original_validate = models.StepFunctionsParserBackend._validate_definition
+
+    def validate_definition(definition: str) -> None:
+        marker = VALID_DEFINITIONS_CACHE / _definition_key(definition)
+        if marker.exists():
+            return
+        original_validate(definition)
+        with contextlib.suppress(OSError):  # a read-only home only costs speed
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+
+    models.StepFunctionsParserBackend._validate_definition = staticmethod(validate_definition)
+
 
 _clients: dict[tuple[str, str], Any] = {}
 _clients_lock = threading.Lock()
+_boto_session: boto3.session.Session | None = None
 
 
 def sdk_client(service: str, region: str = "us-east-1") -> Any:
@@ -545,7 +630,9 @@ def sdk_client(service: str, region: str = "us-east-1") -> Any:
         with _clients_lock:
             client = _clients.get(key)
             if client is None:
-                client = boto3.session.Session().client(
+                global _boto_session  # noqa: PLW0603 - one botocore loader keeps the service models it read
+                _boto_session = _boto_session or boto3.session.Session()
+                client = _boto_session.client(
                     service, region_name=region, aws_access_key_id="local", aws_secret_access_key="local",
                     config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
                 )
@@ -920,6 +1007,37 @@ def _publish_dynamodb_stream_records() -> None:
                 threading.Thread(target=listener, args=(record,), daemon=True).start()
 
     StreamShard.add = add
+
+
+# --- 11. Waiting for executions without polling ------------------------------------------------------------
+
+_ended: dict[str, threading.Event] = {}
+_ended_lock = threading.Lock()
+
+
+def _end_event(execution_arn: str) -> threading.Event:
+    with _ended_lock:
+        return _ended.setdefault(execution_arn, threading.Event())
+
+
+def wait_for_end(execution_arn: str, timeout: float) -> bool:
+    """Block until the execution ends (any terminal status); False after ``timeout`` real seconds."""
+    return _end_event(execution_arn).wait(timeout)
+
+
+def _signal_execution_ends() -> None:
+    """Tests and benchmarks polled DescribeExecution; an execution now signals its end to waiters."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self) -> None:
+        try:
+            original(self)
+        finally:
+            _end_event(self.execution.exec_arn).set()
+
+    BaseExecutionWorkerCommunication.terminated = terminated
 
 
 __all__ = ["CLOCK", "apply", "evaluate_jsonata", "extract_json", "sdk_client", "sdk_error_name", "to_plain_json"]

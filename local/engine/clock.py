@@ -79,16 +79,19 @@ class VirtualEvent:
         self._created = CLOCK.now()
 
     def is_set(self) -> bool:
+        """Whether the event is set (as ``threading.Event.is_set``)."""
         return self._flag
 
     isSet = is_set
 
     def set(self) -> None:
+        """Set the event and wake every waiter."""
         with self._cond:
             self._flag = True
             self._cond.notify_all()
 
     def clear(self) -> None:
+        """Reset the event."""
         with self._cond:
             self._flag = False
 
@@ -98,6 +101,7 @@ class VirtualEvent:
             self._cond.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Wait until set or ``timeout`` virtual seconds after the event's creation; returns the flag."""
         return self.wait_until(None if timeout is None else self._created + float(timeout))
 
     def wait_until(self, deadline: float | None) -> bool:

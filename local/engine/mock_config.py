@@ -44,9 +44,10 @@ class MockConfig:
 
     @classmethod
     def from_files(cls, paths: list[Path | str]) -> MockConfig:
+        """Merge several MockConfigFiles into one; duplicate names are an error."""
         config = cls()
-        for path in paths:
-            path = Path(path)
+        for name in paths:
+            path = Path(name)
             try:
                 raw = json.loads(path.read_text())
             except (OSError, json.JSONDecodeError) as error:
@@ -82,6 +83,7 @@ class MockConfig:
                         )
 
     def test_cases(self, state_machine: str) -> list[str]:
+        """Names of the test cases of ``state_machine``, sorted."""
         return sorted(self.raw["StateMachines"].get(state_machine, {}).get("TestCases", {}))
 
     def test_case(self, state_machine: str, test_case: str) -> InvocationCountingTestCase:
@@ -126,6 +128,7 @@ class InvocationCountingTestCase(MockTestCase):
         self._lock = threading.Lock()
 
     def next_response(self, state_name: str) -> MockedResponse:
+        """The response for this invocation of ``state_name``: invocations, not retries, advance it."""
         with self._lock:
             index = self._invocations.get(state_name, 0)
             self._invocations[state_name] = index + 1

@@ -38,6 +38,7 @@ class LambdaContext:
     _started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function's timeout."""
         return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
 
 

@@ -51,9 +51,11 @@ class LocalPipe:
         self.failures: list[str] = []
 
     def attach(self) -> None:
+        """Listen to the source table's stream records."""
         adaptations.stream_listeners.setdefault(self.table, []).append(self.on_record)
 
     def on_record(self, record: dict[str, Any]) -> None:
+        """Filter one stream record and start the target with the rendered input."""
         if self.patterns and not any(pattern.matches_event(record) for pattern in self.patterns):
             return
         payload = render_input_template(self.template, record) if self.template else json.dumps([record])

@@ -54,9 +54,11 @@ class Provisioner:
         self.email_subscriptions: list[dict[str, str]] = []
 
     def client(self, service: str) -> Any:
+        """The in-process client for ``service``."""
         return adaptations.sdk_client(service, REGION)
 
     def provision(self) -> None:
+        """Create every resource, dependencies first."""
         resources = sorted(
             self.template.resources.values(),
             key=lambda r: ORDER.index(r.type) if r.type in ORDER else len(ORDER),
@@ -247,7 +249,8 @@ class Provisioner:
             "ScheduleExpression": props.get("Schedule"),
             "State": props.get("State") or ("ENABLED" if props.get("Enabled", True) else "DISABLED"),
         }
-        target: dict[str, Any] = {"Id": (props.get("Target") or {}).get("Id", "Target"), "Arn": source.attributes["Arn"]}
+        target_id = (props.get("Target") or {}).get("Id", "Target")
+        target: dict[str, Any] = {"Id": target_id, "Arn": source.attributes["Arn"]}
         for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy"):
             if key in props:
                 target[key] = props[key]

@@ -56,6 +56,7 @@ class Execution:
         return len(self.states)
 
     def to_json(self) -> dict[str, Any]:
+        """The ``run --json`` shape."""
         return {
             "status": self.status, "output": self.output, "error": self.error, "cause": self.cause,
             "states": self.states, "transitions": self.transitions, "executionArn": self.arn,
@@ -186,12 +187,15 @@ class Stack:
 
     @property
     def email_subscriptions(self) -> list[dict[str, str]]:
+        """E-mail subscriptions of the template's topics (recorded, not sent)."""
         return self.provisioner.email_subscriptions
 
     def workflows(self) -> list[str]:
+        """Workflow folder names with a state machine in the template."""
         return sorted(self.template.workflows())
 
     def state_machine_arn(self, workflow: str) -> str:
+        """ARN of the workflow's state machine."""
         return self.template.state_machine_for_workflow(workflow).ref
 
     # --- executions ----------------------------------------------------------------------------------------------
@@ -221,14 +225,13 @@ class Stack:
         """Wait (real seconds) until the execution ends; raises ``TimeoutError`` if it does not."""
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
-        delay = 0.002
-        while True:
+        # The engine signals each end; the status check covers ends it does not see (a stop before start).
+        while not adaptations.wait_for_end(arn, min(0.5, max(0.0, deadline - time.monotonic()))):
             if sfn.describe_execution(executionArn=arn)["status"] in _TERMINAL:
-                return self.execution(arn)
-            if time.monotonic() > deadline:
+                break
+            if time.monotonic() >= deadline:
                 raise TimeoutError(f"execution {arn} still RUNNING after {timeout}s")
-            time.sleep(delay)  # let the execution's threads run (engine-facts, defect 10)
-            delay = min(delay * 2, 0.05)
+        return self.execution(arn)
 
     def run(self, workflow: str, input: Any = None, case: str | None = None, timeout: float = 30.0) -> Execution:
         """Start an execution and wait for it to end."""
@@ -236,10 +239,11 @@ class Stack:
 
     def wait_for_state(self, arn: str, state: str, timeout: float = 10.0) -> Execution:
         """Wait until the execution has entered ``state`` (for callbacks and timeouts)."""
-        return self.eventually(
-            lambda: (lambda e: e if state in e.states else None)(self.execution(arn)),
-            timeout=timeout, message=f"execution never entered state {state!r}",
-        )
+        def entered() -> Execution | None:
+            execution = self.execution(arn)
+            return execution if state in execution.states else None
+
+        return self.eventually(entered, timeout=timeout, message=f"execution never entered state {state!r}")
 
     def executions(self, workflow: str) -> list[str]:
         """ARNs of the workflow's executions, newest first."""

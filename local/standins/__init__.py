@@ -70,6 +70,8 @@ def resolve(target: str | None) -> tuple[str, str, Handler] | None:
     if not target or "." not in target:
         return None
     prefix, operation = target.rsplit(".", 1)
+    if not any(registered == operation for _, registered in _registry):
+        return None  # most requests: no need to read the stand-in services' models
     service = _services_by_target_prefix().get(prefix)
     handler = _registry.get((service, operation)) if service else None
     return (service, operation, handler) if handler else None
