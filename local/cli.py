@@ -74,6 +74,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the engine: start-up, each workflow's main path, and the speed-up over stock moto."""
+    from local.bench import run_bench
+
+    return run_bench(args)
+
+
 def cmd_mock_config(args: argparse.Namespace) -> int:
     """Print every workflow's MockConfigFile test cases merged into one file, as Step Functions Local wants."""
     from local.engine.mock_config import MockConfig
@@ -119,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", parents=[common], help="run every workflow end to end")
     demo.add_argument("--only", action="append", metavar="WORKFLOW", help="play only this workflow (repeatable)")
     demo.set_defaults(func=cmd_demo)
+
+    bench = commands.add_parser("bench", parents=[common], help="benchmark the local engine (not a test)")
+    bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    bench.add_argument("--seconds", type=float, default=2.0, help="measuring time per workflow and mode")
+    bench.add_argument("--startup-runs", type=int, default=3, help="fresh interpreters timed for start-up")
+    bench.add_argument("--only", action="append", metavar="WORKFLOW", help="measure only this workflow")
+    bench.set_defaults(func=cmd_bench)
 
     mock_config = commands.add_parser("mock-config", parents=[common],
                                       help="print the merged MockConfigFile for Step Functions Local")

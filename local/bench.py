@@ -1,0 +1,298 @@
+"""``python -m local bench``: how fast the local loop is, measured (a benchmark, not a test).
+
+For each workflow's main path on the embedded engine: sequential executions per second with p50/p95
+latency (start to end), and throughput with 8 concurrent executions. Start-up (import plus provisioning of
+``template.yaml``) is timed in fresh interpreters. A reference pair of machines (5 Pass/Choice states; two SDK
+tasks) runs on this engine and, in a separate interpreter, on stock moto without the project's adaptations,
+giving the speed-up as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.stack.stack import PROJECT_ROOT
+
+WORKFLOWS = PROJECT_ROOT / "workflows"
+CONCURRENCY = 8
+
+# --- reference machines, identical on both engines --------------------------------------------------------
+
+PASS_CHOICE = {
+    "Comment": "Reference: five Pass/Choice states.",
+    "StartAt": "Receive",
+    "States": {
+        "Receive": {"Type": "Pass", "Result": {"amount": 42}, "ResultPath": "$.order", "Next": "IsLarge"},
+        "IsLarge": {"Type": "Choice", "Choices": [
+            {"Variable": "$.order.amount", "NumericGreaterThan": 100, "Next": "Large"}], "Default": "Small"},
+        "Large": {"Type": "Pass", "Result": "large", "ResultPath": "$.size", "Next": "Done"},
+        "Small": {"Type": "Pass", "Result": "small", "ResultPath": "$.size", "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+TWO_SDK_TASKS = {
+    "Comment": "Reference: look a tag up, then publish an event (the EC2 enrichment in miniature).",
+    "StartAt": "DescribeTags",
+    "States": {
+        "DescribeTags": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeTags",
+            "Parameters": {"Filters": [{"Name": "resource-id", "Values.$": "States.Array($.id)"}]},
+            "ResultPath": "$.tags", "Next": "Publish",
+        },
+        "Publish": {
+            "Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {"Entries": [{"Source": "bench", "DetailType": "Reference", "Detail.$": "$.tags"}]},
+            "End": True,
+        },
+    },
+}
+REFERENCE_MACHINES = {"pass_choice": PASS_CHOICE, "two_sdk_tasks": TWO_SDK_TASKS}
+ROLE = "arn:aws:iam::123456789012:role/bench"
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+# --- workflows' main paths --------------------------------------------------------------------------------
+
+
+@dataclass
+class MainPath:
+    """How to run one workflow's main path repeatedly: inputs, and what to do while it runs."""
+
+    workflow: str
+    description: str
+    make_input: Callable[[], Any]
+    drive: Callable[[str, Any], None] | None = None
+
+
+def _main_paths(stack: Any) -> list[MainPath]:
+    """The main path of every workflow in the template, with what each needs provisioned first."""
+    s3 = stack.client("s3")
+    paths = []
+    available = set(stack.workflows())
+    if "ec2-enrichment" in available:
+        instance = stack.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bench"}]}])["Instances"][0]["InstanceId"]
+        event = json.loads((WORKFLOWS / "ec2-enrichment/events/ec2-instance-stopped.json").read_text())
+        event["detail"]["instance-id"] = instance
+        paths.append(MainPath("ec2-enrichment", "named instance stopped", lambda: event))
+    if "image-catalog" in available:
+        bucket = stack.resource("ImageIngestionBucket")
+        s3.put_object(Bucket=bucket, Key="bench/beach.jpeg", Metadata={"labels": "Beach:97.4,Sea:95.1"},
+                      Body=(WORKFLOWS / "image-catalog/events/demo-beach.png").read_bytes())
+        paths.append(MainPath("image-catalog", "clean image catalogued",
+                              lambda b=bucket: {"bucket": b, "key": "bench/beach.jpeg"}))
+    if "call-center-analysis" in available:
+        bucket = stack.resource("CallRecordingsBucket")
+        s3.put_object(Bucket=bucket, Key="bench/call.mp3",
+                      Body=(WORKFLOWS / "call-center-analysis/events/recording-en-positive.txt").read_bytes())
+        paths.append(MainPath("call-center-analysis", "English call analysed",
+                              lambda b=bucket: {"bucket": b, "key": "bench/call.mp3"}))
+    if "feedback-conversation" in available:
+        paths.append(_feedback_main_path(stack))
+    return paths
+
+
+def _feedback_main_path(stack: Any) -> MainPath:
+    """Score 8 in one reply: the customer is texted, answers through the inbound topic, the record closes."""
+    topic = stack.resource("FeedbackInboundSmsTopic")
+    sns, ddb = stack.client("sns"), stack.client("dynamodb")
+    lookup = stack.resource("FeedbackMessageLookupTable")
+
+    def make_input() -> dict[str, str]:
+        number = f"+1425{uuid.uuid4().int % 10**7:07d}"
+        return {"appointmentId": f"BENCH-{uuid.uuid4().hex[:10]}", "customerName": "Bench", "customerPhone": number}
+
+    def drive(_arn: str, payload: dict[str, str]) -> None:
+        question = stack.eventually(
+            lambda: next((m for m in reversed(stack.sent_sms)
+                          if m["DestinationPhoneNumber"] == payload["customerPhone"]), None), timeout=30)
+        # A person answers seconds later, when the workflow already waits with its token stored.
+        stack.eventually(lambda: ddb.get_item(TableName=lookup, Key={"MessageId": {"S": question["MessageId"]}})
+                         .get("Item"), timeout=30)
+        sns.publish(TopicArn=topic, Message=json.dumps({
+            "originationNumber": payload["customerPhone"], "destinationNumber": question["OriginationIdentity"],
+            "messageBody": "8", "previousPublishedMessageId": question["MessageId"],
+            "inboundMessageId": str(uuid.uuid4()),
+        }))
+
+    return MainPath("feedback-conversation", "score 8, one stage", make_input, drive)
+
+
+def _run_once(stack: Any, path: MainPath, timeout: float = 30.0) -> float:
+    """One execution of the main path; returns its latency in milliseconds (start to end)."""
+    from local.engine import adaptations
+
+    payload = path.make_input()
+    started = time.perf_counter()
+    arn = stack.start(path.workflow, payload)
+    if path.drive:
+        path.drive(arn, payload)
+    if not adaptations.wait_for_end(arn, timeout):
+        raise TimeoutError(f"{path.workflow}: execution still running after {timeout}s")
+    elapsed = (time.perf_counter() - started) * 1000
+    status = stack.client("stepfunctions").describe_execution(executionArn=arn)
+    if status["status"] != "SUCCEEDED":
+        raise RuntimeError(f"{path.workflow}: main path ended {status['status']}: {status.get('cause')}")
+    return elapsed
+
+
+def _measure(run: Callable[[], float], seconds: float, minimum: int) -> dict[str, float]:
+    """Sequential runs for about ``seconds`` (at least ``minimum``), then 8 threads for as long."""
+    for _ in range(2):
+        run()  # warm-up: first parse, first client, first handler import
+    latencies: list[float] = []
+    began = time.perf_counter()
+    while len(latencies) < minimum or time.perf_counter() - began < seconds:
+        latencies.append(run())
+    sequential = time.perf_counter() - began
+    total = max(minimum, len(latencies))
+    began = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(lambda _: run(), range(total)))
+    concurrent = time.perf_counter() - began
+    return {
+        "executions": len(latencies),
+        "executions_per_second": round(len(latencies) / sequential, 1),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(_percentile(latencies, 0.95), 2),
+        "concurrent_executions_per_second": round(total / concurrent, 1),
+    }
+
+
+# --- start-up and the stock reference, each in a fresh interpreter --------------------------------------------
+
+_STARTUP_PROBE = """
+import time
+began = time.perf_counter()
+from local.stack import Stack
+stack = Stack.launch({template!r})
+print(time.perf_counter() - began)
+stack.stop()
+"""
+
+
+def _startup_seconds(template: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", _STARTUP_PROBE.format(template=str(template))],
+                              cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=120)
+        times.append(round(float(done.stdout.strip().splitlines()[-1]), 3))
+    return times
+
+
+def _reference_runner(machines: dict[str, dict], seconds: float, stock: bool) -> dict[str, float]:
+    """Sequential executions/s of each reference machine, polling as a client of that engine must."""
+    import boto3
+
+    client = boto3.client("stepfunctions", region_name="us-east-1", aws_access_key_id="bench",
+                          aws_secret_access_key="bench")
+    ec2 = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    results = {}
+    for name, definition in machines.items():
+        arn = client.create_state_machine(name=f"bench-{name}-{uuid.uuid4().hex[:6]}",
+                                          definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+
+        def run(arn: str = arn) -> None:
+            # Named: stock moto gives every unnamed execution the same ARN (engine-facts, defect 4).
+            execution = client.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex,
+                                               input=json.dumps({"id": instance}))
+            while (status := client.describe_execution(executionArn=execution["executionArn"])["status"]) == "RUNNING":
+                time.sleep(0.001)  # a poll without sleeping starves the execution thread (engine-facts, 10)
+            if status != "SUCCEEDED":
+                raise RuntimeError(f"reference machine {name} ended {status}")
+
+        run()
+        count, began = 0, time.perf_counter()
+        while count < 5 or time.perf_counter() - began < seconds:
+            run()
+            count += 1
+        results[name] = round(count / (time.perf_counter() - began), 1)
+    return results
+
+
+def _stock_reference(seconds: float) -> dict[str, float]:
+    """Run :func:`_reference_runner` on stock moto in a fresh interpreter (no adaptation may leak in)."""
+    code = (
+        "import json, sys\n"
+        "from moto import mock_aws\n"
+        "from local.bench import REFERENCE_MACHINES, _reference_runner\n"
+        "with mock_aws(config={'stepfunctions': {'execute_state_machine': True}}):\n"
+        f"    print(json.dumps(_reference_runner(REFERENCE_MACHINES, {seconds}, stock=True)))\n"
+    )
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=600, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"stock moto reference failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- the command ---------------------------------------------------------------------------------------------
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Measure, print a table and optionally write JSON; 0 unless a measurement failed."""
+    from local.cli import launch_stack
+
+    os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
+    template = Path(args.template).resolve()
+    print("Timing start-up in fresh interpreters…", flush=True)
+    startup_runs = _startup_seconds(template, args.startup_runs)
+    report: dict[str, Any] = {"startup_seconds": round(statistics.median(startup_runs), 3),
+                              "startup_runs": startup_runs, "workflows": {}, "reference": {},
+                              "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    with launch_stack(args) as stack:
+        for path in _main_paths(stack):
+            if args.only and path.workflow not in args.only:
+                continue
+            print(f"Running {path.workflow} ({path.description})…", flush=True)
+            report["workflows"][path.workflow] = {
+                "path": path.description, **_measure(lambda p=path: _run_once(stack, p), args.seconds, 20)}
+        print("Running the reference machines on this engine…", flush=True)
+        local = _reference_runner(REFERENCE_MACHINES, args.seconds, stock=False)
+    print("Running the reference machines on stock moto…", flush=True)
+    stock = _stock_reference(args.seconds)
+    for name in REFERENCE_MACHINES:
+        report["reference"][name] = {"executions_per_second": local[name], "stock_executions_per_second": stock[name],
+                                     "speedup_vs_stock": round(local[name] / stock[name], 2)}
+    report["reference"]["speedup_vs_stock"] = round(statistics.geometric_mean(
+        [report["reference"][name]["speedup_vs_stock"] for name in REFERENCE_MACHINES]), 2)
+    _print_report(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"\nWrote {args.json}")
+    return 0
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    print(f"\nStart-up (import + provisioning template.yaml): {report['startup_seconds']:.2f} s "
+          f"(median of {report['startup_runs']})\n")
+    print(f"{'workflow (main path)':<44} {'exec/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'8 concurrent/s':>15}")
+    for name, row in report["workflows"].items():
+        label = f"{name} ({row['path']})"
+        print(f"{label:<44} {row['executions_per_second']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} "
+              f"{row['concurrent_executions_per_second']:>15}")
+    print(f"\n{'reference machine':<44} {'this engine/s':>14} {'stock moto/s':>13} {'speed-up':>9}")
+    for name in REFERENCE_MACHINES:
+        row = report["reference"][name]
+        print(f"{name:<44} {row['executions_per_second']:>14} {row['stock_executions_per_second']:>13} "
+              f"{row['speedup_vs_stock']:>8}x")
+
