@@ -70,6 +70,7 @@ def apply() -> None:
         _unwrap_definite_jsonpath_results()
         _reset_preprocessor_state_per_parse()
         _cache_parsed_definitions()
+        _cache_result_path_parsing()
         _cache_sdk_clients()
         _virtual_time()
         _quiet_failure_logs()
@@ -81,6 +82,7 @@ def apply() -> None:
         _emit_s3_events_on_the_default_bus()
         _publish_dynamodb_stream_records()
         _signal_execution_ends()
+        _make_dynamodb_item_operations_atomic()
         _applied = True
 
 
@@ -293,10 +295,17 @@ SERVICE_ERROR_PREFIX = {
     "pinpointsmsvoicev2": "PinpointSmsVoiceV2", "sfn": "Sfn", "states": "Sfn", "lambda": "Lambda",
     "ses": "Ses", "sesv2": "SesV2", "cloudwatchlogs": "CloudWatchLogs", "sts": "Sts", "kms": "Kms",
 }
+SINGLE_EXCEPTION_SERVICES = {"ec2": "Ec2.Ec2Exception"}
 
 
 def sdk_error_name(sfn_service: str, code: str) -> str:
-    """``<Service>.<Code>Exception`` as Step Functions names errors of aws-sdk integrations."""
+    """``<Service>.<Code>Exception`` as Step Functions names errors of aws-sdk integrations.
+
+    EC2's API model declares no error shapes, so the SDK Step Functions uses has one exception for all of EC2:
+    every EC2 error is ``Ec2.Ec2Exception``, its code only in the cause.
+    """
+    if sfn_service.lower() in SINGLE_EXCEPTION_SERVICES:
+        return SINGLE_EXCEPTION_SERVICES[sfn_service.lower()]
     prefix = SERVICE_ERROR_PREFIX.get(sfn_service.lower(), sfn_service[:1].upper() + sfn_service[1:])
     code = code or prefix
     if not code.endswith("Exception"):
@@ -570,7 +579,6 @@ def _definition_key(definition: str) -> str:
     return hashlib.sha256(f"{MOTO_VERSION}\n{definition}".encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=256)
 def _parse_tree(definition: str):
     from antlr4 import CommonTokenStream, InputStream
     from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
@@ -588,20 +596,24 @@ def _parse_tree(definition: str):
 
 
 def _cache_parsed_definitions() -> None:
-    """Every execution re-parsed its whole definition with ANTLR: about 0.1 s for a 40-state machine.
+    """Every execution re-parsed its whole definition with ANTLR and rebuilt its components: 20-50 ms each.
 
-    The parse tree is kept per definition text (it is only read afterwards); each execution still builds its
-    own evaluation components from it, so no execution state is shared. CreateStateMachine consults
-    :data:`VALID_DEFINITIONS_CACHE` before parsing.
+    The evaluation components are kept per definition text. They hold only the definition; everything an
+    execution changes lives in its ``Environment`` (moto already runs one component tree on many threads for
+    the iterations of a Map). Their heap keys are made deterministic so two executions starting at once cannot
+    give one component two keys. CreateStateMachine consults :data:`VALID_DEFINITIONS_CACHE` before parsing.
     """
     from moto.stepfunctions.parser import models
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
+    @functools.lru_cache(maxsize=256)
     def parse(definition: str):
         tree = _parse_tree(definition)
         return Preprocessor().visit(tree), tree
 
+    EvalComponent.heap_key = property(lambda self: f"{type(self).__name__}-{id(self)}")
     AmazonStateLanguageParser.parse = staticmethod(parse)
     original_validate = models.StepFunctionsParserBackend._validate_definition
 
@@ -615,6 +627,14 @@ def _cache_parsed_definitions() -> None:
             marker.touch()
 
     models.StepFunctionsParserBackend._validate_definition = staticmethod(validate_definition)
+
+
+def _cache_result_path_parsing() -> None:
+    """ResultPath built a JSONPath parser (PLY tables) on every evaluation: about 1 ms per state."""
+    import jsonpath_ng
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+
+    result_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.parse)
 
 
 _clients: dict[tuple[str, str], Any] = {}
@@ -1007,6 +1027,33 @@ def _publish_dynamodb_stream_records() -> None:
                 threading.Thread(target=listener, args=(record,), daemon=True).start()
 
     StreamShard.add = add
+
+
+# --- 12. DynamoDB item operations are atomic -------------------------------------------------------------
+
+_DYNAMODB_ITEM_OPERATIONS = ("update_item", "put_item", "get_item", "delete_item", "query", "scan",
+                             "batch_get_item", "batch_write_item", "transact_write_items", "transact_get_items")
+
+
+def _make_dynamodb_item_operations_atomic() -> None:
+    """moto applies an UpdateItem clause by clause to the stored item, so a concurrent read saw half of it.
+
+    DynamoDB applies each request atomically; one lock around moto's item operations does the same.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def atomic(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            with lock:
+                return method(self, *args, **kwargs)
+
+        return run
+
+    for name in _DYNAMODB_ITEM_OPERATIONS:
+        setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
 
 
 # --- 11. Waiting for executions without polling ------------------------------------------------------------

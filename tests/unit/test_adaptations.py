@@ -36,11 +36,11 @@ def test_step_functions_service_names_map_to_boto3(sfn, boto):
 @pytest.mark.parametrize(("service", "code", "name"), [
     ("s3", "NoSuchKey", "S3.NoSuchKeyException"),
     ("dynamodb", "ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"),
-    ("ec2", "RequestLimitExceeded", "Ec2.RequestLimitExceededException"),
+    ("ec2", "RequestLimitExceeded", "Ec2.Ec2Exception"),  # EC2 has one exception, the code is in the cause
     ("eventbridge", "ThrottlingException", "EventBridge.ThrottlingException"),
 ])
 def test_sdk_error_names_follow_step_functions(service, code, name):
-    """Errors are ``<Service>.<Code>`` with ``Exception`` appended when the code lacks it, as in AWS."""
+    """Errors are ``<Service>.<Code>`` with ``Exception`` appended when the code lacks it, as in AWS; EC2's are all one."""
     assert adaptations.sdk_error_name(service, code) == name
 
 
