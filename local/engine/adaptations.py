@@ -1036,7 +1036,7 @@ _DYNAMODB_ITEM_OPERATIONS = ("update_item", "put_item", "get_item", "delete_item
 
 
 def _make_dynamodb_item_operations_atomic() -> None:
-    """moto applies an UpdateItem clause by clause to the stored item, so a concurrent read saw half of it.
+    """Moto applies an UpdateItem clause by clause to the stored item, so a concurrent read saw half of it.
 
     DynamoDB applies each request atomically; one lock around moto's item operations does the same.
     """

@@ -40,7 +40,7 @@ def test_step_functions_service_names_map_to_boto3(sfn, boto):
     ("eventbridge", "ThrottlingException", "EventBridge.ThrottlingException"),
 ])
 def test_sdk_error_names_follow_step_functions(service, code, name):
-    """Errors are ``<Service>.<Code>`` with ``Exception`` appended when the code lacks it, as in AWS; EC2's are all one."""
+    """Errors are ``<Service>.<Code>`` (``Exception`` appended when missing), as in AWS; EC2 has a single one."""
     assert adaptations.sdk_error_name(service, code) == name
 
 
