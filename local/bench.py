@@ -19,13 +19,12 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local import scenarios
 from local.stack.stack import PROJECT_ROOT
 
-WORKFLOWS = PROJECT_ROOT / "workflows"
 CONCURRENCY = 8
 
 # --- reference machines, identical on both engines --------------------------------------------------------
@@ -71,86 +70,11 @@ def _percentile(values: list[float], fraction: float) -> float:
 # --- workflows' main paths --------------------------------------------------------------------------------
 
 
-@dataclass
-class MainPath:
-    """How to run one workflow's main path repeatedly: inputs, and what to do while it runs."""
-
-    workflow: str
-    description: str
-    make_input: Callable[[], Any]
-    drive: Callable[[str, Any], None] | None = None
-
-
-def _main_paths(stack: Any) -> list[MainPath]:
-    """The main path of every workflow in the template, with what each needs provisioned first."""
-    s3 = stack.client("s3")
-    paths = []
-    available = set(stack.workflows())
-    if "ec2-enrichment" in available:
-        instance = stack.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, TagSpecifications=[
-            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bench"}]}])["Instances"][0]["InstanceId"]
-        event = json.loads((WORKFLOWS / "ec2-enrichment/events/ec2-instance-stopped.json").read_text())
-        event["detail"]["instance-id"] = instance
-        paths.append(MainPath("ec2-enrichment", "named instance stopped", lambda: event))
-    if "image-catalog" in available:
-        bucket = stack.resource("ImageIngestionBucket")
-        s3.put_object(Bucket=bucket, Key="bench/beach.jpeg", Metadata={"labels": "Beach:97.4,Sea:95.1"},
-                      Body=(WORKFLOWS / "image-catalog/events/demo-beach.png").read_bytes())
-        paths.append(MainPath("image-catalog", "clean image catalogued",
-                              lambda b=bucket: {"bucket": b, "key": "bench/beach.jpeg"}))
-    if "call-center-analysis" in available:
-        bucket = stack.resource("CallRecordingsBucket")
-        s3.put_object(Bucket=bucket, Key="bench/call.mp3",
-                      Body=(WORKFLOWS / "call-center-analysis/events/recording-en-positive.txt").read_bytes())
-        paths.append(MainPath("call-center-analysis", "English call analysed",
-                              lambda b=bucket: {"bucket": b, "key": "bench/call.mp3"}))
-    if "feedback-conversation" in available:
-        paths.append(_feedback_main_path(stack))
-    return paths
-
-
-def _feedback_main_path(stack: Any) -> MainPath:
-    """Score 8 in one reply: the customer is texted, answers through the inbound topic, the record closes."""
-    topic = stack.resource("FeedbackInboundSmsTopic")
-    sns, ddb = stack.client("sns"), stack.client("dynamodb")
-    lookup = stack.resource("FeedbackMessageLookupTable")
-
-    def make_input() -> dict[str, str]:
-        number = f"+1425{uuid.uuid4().int % 10**7:07d}"
-        return {"appointmentId": f"BENCH-{uuid.uuid4().hex[:10]}", "customerName": "Bench", "customerPhone": number}
-
-    def drive(_arn: str, payload: dict[str, str]) -> None:
-        question = stack.eventually(
-            lambda: next((m for m in reversed(stack.sent_sms)
-                          if m["DestinationPhoneNumber"] == payload["customerPhone"]), None), timeout=30)
-        # A person answers seconds later, when the workflow already waits with its token stored.
-        stack.eventually(lambda: ddb.get_item(TableName=lookup, Key={"MessageId": {"S": question["MessageId"]}})
-                         .get("Item"), timeout=30)
-        sns.publish(TopicArn=topic, Message=json.dumps({
-            "originationNumber": payload["customerPhone"], "destinationNumber": question["OriginationIdentity"],
-            "messageBody": "8", "previousPublishedMessageId": question["MessageId"],
-            "inboundMessageId": str(uuid.uuid4()),
-        }))
-
-    return MainPath("feedback-conversation", "score 8, one stage", make_input, drive)
-
-
-def _run_once(stack: Any, path: MainPath, timeout: float = 30.0) -> float:
-    """One execution of the main path; returns its latency in milliseconds (start to end)."""
-    from local.engine import adaptations
-
-    payload = path.make_input()
+def _latency_ms(stack: Any, path: scenarios.Path) -> float:
+    """One execution of the path, start to end, in milliseconds."""
     started = time.perf_counter()
-    arn = stack.start(path.workflow, payload)
-    if path.drive:
-        path.drive(arn, payload)
-    if not adaptations.wait_for_end(arn, timeout):
-        raise TimeoutError(f"{path.workflow}: execution still running after {timeout}s")
-    elapsed = (time.perf_counter() - started) * 1000
-    status = stack.client("stepfunctions").describe_execution(executionArn=arn)
-    if status["status"] != "SUCCEEDED":
-        raise RuntimeError(f"{path.workflow}: main path ended {status['status']}: {status.get('cause')}")
-    return elapsed
+    scenarios.run(stack, path)
+    return (time.perf_counter() - started) * 1000
 
 
 def _measure(run: Callable[[], float], seconds: float, minimum: int) -> dict[str, float]:
@@ -268,12 +192,10 @@ def run_bench(args: argparse.Namespace) -> int:
                               "startup_runs": startup_runs, "workflows": {}, "reference": {},
                               "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     with launch_stack(args) as stack:
-        for path in _main_paths(stack):
-            if args.only and path.workflow not in args.only:
-                continue
-            print(f"Running {path.workflow} ({path.description})…", flush=True)
+        for path in scenarios.paths(stack, only=args.only, main_only=True):
+            print(f"Running {path.workflow} ({path.name})…", flush=True)
             report["workflows"][path.workflow] = {
-                "path": path.description, **_measure(lambda p=path: _run_once(stack, p), args.seconds, 20)}
+                "path": path.name, **_measure(lambda p=path: _latency_ms(stack, p), args.seconds, 20)}
         print("Running the reference machines on this engine…", flush=True)
         local = _reference_runner(REFERENCE_MACHINES, args.seconds, stock=False)
     print("Running the reference machines on stock moto…", flush=True)
