@@ -81,6 +81,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args)
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    """Price each workflow's paths per million business events, Standard against Express."""
+    from local.cost import run_cost
+
+    return run_cost(args)
+
+
 def cmd_mock_config(args: argparse.Namespace) -> int:
     """Print every workflow's MockConfigFile test cases merged into one file, as Step Functions Local wants."""
     from local.engine.mock_config import MockConfig
@@ -133,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--startup-runs", type=int, default=3, help="fresh interpreters timed for start-up")
     bench.add_argument("--only", action="append", metavar="WORKFLOW", help="measure only this workflow")
     bench.set_defaults(func=cmd_bench)
+
+    cost = commands.add_parser("cost", parents=[common], help="cost per million business events, per workflow")
+    cost.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    cost.add_argument("--only", action="append", metavar="WORKFLOW", help="price only this workflow")
+    cost.set_defaults(func=cmd_cost)
 
     mock_config = commands.add_parser("mock-config", parents=[common],
                                       help="print the merged MockConfigFile for Step Functions Local")

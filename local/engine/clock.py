@@ -26,6 +26,7 @@ class VirtualClock:
     def __init__(self, scale: float = 0.0) -> None:
         self.scale = scale
         self._offset = 0.0
+        self.slept = 0.0
         self._lock = threading.Lock()
         self._waiters: weakref.WeakSet[VirtualEvent] = weakref.WeakSet()
 
@@ -45,6 +46,8 @@ class VirtualClock:
 
     def sleep(self, seconds: float, interrupt: threading.Event | None = None) -> None:
         """Sleep for ``seconds`` of workflow time: ``seconds * scale`` of real time."""
+        with self._lock:
+            self.slept += max(0.0, float(seconds))  # workflow time spent waiting, for the cost model
         real = max(0.0, float(seconds)) * self.scale
         if real <= 0:
             return
