@@ -25,7 +25,7 @@ For each record the function
 Each reply is handled once per ``inboundMessageId`` (Powertools idempotency, DynamoDB table): SNS may deliver
 a message more than once, and a duplicate gets the first delivery's result without touching the workflow.
 
-Privacy: phone numbers are only logged masked (``+**********82``), message bodies and task tokens never.
+Privacy: phone numbers are only logged masked (``+*********82``), message bodies and task tokens never.
 """
 
 from __future__ import annotations
@@ -78,19 +78,32 @@ idempotency = IdempotencyConfig(
 class InboundSms(BaseModel):
     """An inbound message as AWS End User Messaging SMS publishes it to the two-way SNS topic."""
 
-    originationNumber: str = Field(pattern=E164)  # noqa: N815 - the service's field names
-    destinationNumber: str = Field(min_length=1)  # noqa: N815
-    messageBody: str = ""  # noqa: N815
-    inboundMessageId: str = Field(min_length=1)  # noqa: N815
-    previousPublishedMessageId: str | None = None  # noqa: N815
-    messageKeyword: str | None = None  # noqa: N815
+    originationNumber: str = Field(pattern=E164)
+    destinationNumber: str = Field(min_length=1)
+    messageBody: str = ""
+    inboundMessageId: str = Field(min_length=1)
+    previousPublishedMessageId: str | None = None
+    messageKeyword: str | None = None
 
 
 # --- pure logic (unit-tested without AWS) ------------------------------------------------------------
 
 
 def mask_phone(number: str | None) -> str:
-    """``+14255550182`` → ``+*********82``: enough to tell numbers apart in a log, not to call anyone."""
+    """Mask a phone number for logs: enough to tell numbers apart, not to call anyone.
+
+    Parameters
+    ----------
+    number : str or None
+        A phone number, normally E.164 (``+14255550182``).
+
+    Returns
+    -------
+    str
+        The number with every digit but the last two replaced by ``*`` (``+*********82``); numbers of four
+        characters or fewer are masked entirely, and a missing number gives ``""``.
+
+    """
     if not number:
         return ""
     text = str(number)
@@ -101,12 +114,38 @@ def mask_phone(number: str | None) -> str:
 
 
 def normalise_phone(number: str | None) -> str:
-    """Drop the spaces, dots, dashes and parentheses people (and some systems) put in numbers."""
+    """Drop the spaces, dots, dashes and parentheses people (and some systems) put in numbers.
+
+    Parameters
+    ----------
+    number : str or None
+        A phone number as written, e.g. ``+1 (425) 555-0182``.
+
+    Returns
+    -------
+    str
+        The number without separators (``+14255550182``), to compare two numbers; ``""`` for none.
+
+    """
     return re.sub(r"[\s().\-]", "", number or "")
 
 
 def is_opt_out(body: str | None) -> bool:
-    """Is the whole reply an opt-out keyword? Letter case, spaces and trailing punctuation do not matter."""
+    """Tell whether the whole reply is a carrier opt-out keyword.
+
+    Parameters
+    ----------
+    body : str or None
+        The reply text.
+
+    Returns
+    -------
+    bool
+        True when the reply is one of :data:`OPT_OUT_KEYWORDS` (letter case, surrounding spaces, trailing
+        ``.``, ``!`` or ``?`` and separators inside ``OPT-OUT`` do not matter); False for anything else,
+        e.g. ``"stop it"`` or ``"3 please stop calling"``.
+
+    """
     text = (body or "").strip().upper().rstrip(".!?").strip()
     if not text:
         return False
@@ -115,7 +154,20 @@ def is_opt_out(body: str | None) -> bool:
 
 
 def parse_records(event: dict[str, Any]) -> list[InboundSms | None]:
-    """The inbound messages of an SNS event, in order; ``None`` for a record that is not one."""
+    """Read the inbound messages of an SNS event.
+
+    Parameters
+    ----------
+    event : dict
+        The SNS event Lambda receives (``Records[].Sns.Message`` holds the End User Messaging JSON).
+
+    Returns
+    -------
+    list of InboundSms or None
+        One entry per record, in order: the parsed message, or ``None`` for a record whose message is not an
+        inbound SMS (not JSON, no ``inboundMessageId``, an origination number that is not E.164, …).
+
+    """
     messages: list[InboundSms | None] = []
     for record in (event or {}).get("Records") or []:
         try:
@@ -127,7 +179,24 @@ def parse_records(event: dict[str, Any]) -> list[InboundSms | None]:
 
 
 def task_output(reply: dict[str, Any], conversation: dict[str, Any], received_at: str) -> dict[str, Any]:
-    """What the waiting task returns to the workflow: the reply, without any phone number."""
+    """Build the output of the waiting task (``SendTaskSuccess``), without any phone number.
+
+    Parameters
+    ----------
+    reply : dict
+        The inbound SMS (:class:`InboundSms` as a dict).
+    conversation : dict
+        The message-lookup row the reply answers, as :func:`read_conversation` returns it.
+    received_at : str
+        When the reply was handled (ISO 8601, UTC).
+
+    Returns
+    -------
+    dict
+        ``appointmentId``, ``conversationStage``, ``messageBody``, ``optOut``, ``inboundMessageId``,
+        ``previousPublishedMessageId`` and ``receivedAt`` (``schemas/feedback-conversation.reply.schema.json``).
+
+    """
     return {
         "appointmentId": conversation["AppointmentId"],
         "conversationStage": conversation["ConversationStage"],
@@ -140,7 +209,20 @@ def task_output(reply: dict[str, Any], conversation: dict[str, Any], received_at
 
 
 def read_conversation(item: dict[str, Any]) -> dict[str, Any]:
-    """A message-lookup item (DynamoDB JSON) as plain values."""
+    """Read a message-lookup row.
+
+    Parameters
+    ----------
+    item : dict
+        The row in DynamoDB JSON (``{"MessageId": {"S": …}, …}``).
+
+    Returns
+    -------
+    dict
+        ``MessageId``, ``AppointmentId``, ``ConversationStage``, ``CustomerPhone``, ``TaskToken`` as strings and
+        ``ExpiresAt`` as epoch seconds (``None`` when the row has none).
+
+    """
     return {
         "MessageId": item["MessageId"]["S"],
         "AppointmentId": item["AppointmentId"]["S"],
@@ -152,6 +234,7 @@ def read_conversation(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _now() -> datetime:
+    """Return the current time in UTC (a seam for tests)."""
     return datetime.now(UTC)
 
 
@@ -160,7 +243,30 @@ def _now() -> datetime:
 
 @idempotent_function(data_keyword_argument="reply", config=idempotency, persistence_store=persistence)
 def handle_reply(reply: dict[str, Any]) -> dict[str, Any]:
-    """Resume the conversation this reply answers, or say why it was ignored (once per inboundMessageId)."""
+    """Resume the conversation this reply answers, or say why it was ignored.
+
+    Runs once per ``inboundMessageId``: a second delivery of the same reply gets the first result back from the
+    idempotency table without calling DynamoDB or Step Functions again.
+
+    Parameters
+    ----------
+    reply : dict
+        The inbound SMS (:class:`InboundSms` as a dict).
+
+    Returns
+    -------
+    dict
+        ``outcome``: ``RESUMED``, ``IGNORED_NOT_A_REPLY``, ``IGNORED_UNKNOWN_MESSAGE``, ``IGNORED_EXPIRED``,
+        ``IGNORED_OTHER_NUMBER`` or ``IGNORED_NOT_WAITING``; with ``appointmentId`` once the conversation is
+        known, and ``conversationStage`` and ``optOut`` when it was resumed.
+
+    Raises
+    ------
+    botocore.exceptions.ClientError
+        When DynamoDB or Step Functions fail otherwise (throttling, an outage): the idempotency record is
+        released and Lambda retries the asynchronous SNS delivery, then sends it to the dead-letter queue.
+
+    """
     message_id = reply.get("previousPublishedMessageId")
     if not message_id:
         logger.warning("Inbound SMS that answers no message ignored", extra={"outcome": "IGNORED_NOT_A_REPLY"})
@@ -212,7 +318,22 @@ def handle_reply(reply: dict[str, Any]) -> dict[str, Any]:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Handle every inbound SMS of an SNS event; returns one outcome per record."""
+    """Handle every inbound SMS of an SNS event.
+
+    Parameters
+    ----------
+    event : dict
+        The SNS event (sample: ``workflows/feedback-conversation/events/sns-inbound-sms-event.json``).
+    context : LambdaContext
+        The Lambda context (its remaining time bounds the idempotency record's in-progress lock).
+
+    Returns
+    -------
+    dict
+        ``{"outcomes": [...]}``, one :func:`handle_reply` result per record, or ``{"outcome":
+        "IGNORED_MALFORMED"}`` for a record that is not an inbound SMS.
+
+    """
     idempotency.register_lambda_context(context)
     outcomes = []
     for message in parse_records(event):

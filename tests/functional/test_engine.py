@@ -332,7 +332,7 @@ def test_mocked_throttling_is_retried(stack, mocked_machine):
 def test_unknown_test_case_is_a_clear_error(stack, mocked_machine):
     """Starting a test case the MockConfigFile lacks is refused, naming the known ones."""
     sfn = stack.client("stepfunctions")
-    with pytest.raises(sfn.exceptions.ClientError, match="NoSuchCase.*PollUntilComplete"):
+    with pytest.raises(sfn.exceptions.ClientError, match=r"NoSuchCase.*PollUntilComplete"):
         sfn.start_execution(stateMachineArn=mocked_machine + "#NoSuchCase")
 
 
