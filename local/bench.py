@@ -177,6 +177,68 @@ def _stock_reference(seconds: float) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# --- Lambda cold start: handler import time and package size ------------------------------------------------
+
+_IMPORT_PROBE = """
+import importlib.util, sys, time
+sys.path.insert(0, {code_dir!r})
+began = time.perf_counter()
+spec = importlib.util.spec_from_file_location("handler", {source!r})
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print((time.perf_counter() - began) * 1000)
+"""
+
+
+def _distribution_bytes(requirement: str, seen: set[str]) -> int:
+    """Installed size of a distribution and what it requires (as ``sam build`` would package it)."""
+    import re
+    from importlib import metadata
+
+    name = re.split(r"[\[<>=!~; ]", requirement.strip(), maxsplit=1)[0]
+    if not name or name.lower() in seen or name.lower() in {"boto3", "botocore", "s3transfer", "jmespath"}:
+        return 0  # the Lambda runtime provides boto3 and its dependencies
+    seen.add(name.lower())
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return 0
+    size = sum(f.size or 0 for f in dist.files or [])
+    extras = set(re.findall(r"\[(.*?)\]", requirement)[0].split(",")) if "[" in requirement else set()
+    for required in dist.requires or []:
+        marker = required.split(";", 1)[1] if ";" in required else ""
+        if "extra ==" in marker and not any(f'"{extra.strip()}"' in marker for extra in extras):
+            continue
+        size += _distribution_bytes(required.split(";")[0], seen)
+    return size
+
+
+def _lambda_cold_starts(stack: Any, runs: int = 3) -> dict[str, Any]:
+    """Import time of each handler module in fresh interpreters (median) and its package size."""
+    results = {}
+    for logical_id, function in sorted(stack.provisioner.functions.items()):
+        source = function.code_dir / (function.module_name.replace(".", "/") + ".py")
+        # As the Lambda runtime sets it up: the function's variables, tracing on (Tracing: Active).
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **function.environment,
+               "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": function.name,
+               "LAMBDA_TASK_ROOT": str(function.code_dir), "AWS_ACCESS_KEY_ID": "bench",
+               "AWS_SECRET_ACCESS_KEY": "bench"}
+        times = []
+        for _ in range(runs):
+            done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(code_dir=str(function.code_dir),
+                                                                               source=str(source))],
+                                  env=env, capture_output=True, text=True, check=True, timeout=60)
+            times.append(float(done.stdout.strip().splitlines()[-1]))
+        files = [p for p in function.code_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        code = sum(p.stat().st_size for p in files)
+        requirements = function.code_dir / "requirements.txt"
+        seen: set[str] = set()
+        dependencies = sum(_distribution_bytes(line, seen) for line in requirements.read_text().splitlines()
+                           if line.strip() and not line.startswith("#")) if requirements.exists() else 0
+        results[logical_id] = {"import_ms": round(statistics.median(times), 1), "code_bytes": code,
+                               "package_bytes": code + dependencies}
+    return results
+
+
 # --- the command ---------------------------------------------------------------------------------------------
 
 
@@ -196,6 +258,8 @@ def run_bench(args: argparse.Namespace) -> int:
             print(f"Running {path.workflow} ({path.name})…", flush=True)
             report["workflows"][path.workflow] = {
                 "path": path.name, **_measure(lambda p=path: _latency_ms(stack, p), args.seconds, 20)}
+        print("Timing the Lambda handlers' imports in fresh interpreters…", flush=True)
+        report["lambda_functions"] = _lambda_cold_starts(stack)
         print("Running the reference machines on this engine…", flush=True)
         local = _reference_runner(REFERENCE_MACHINES, args.seconds, stock=False)
     print("Running the reference machines on stock moto…", flush=True)
@@ -220,6 +284,9 @@ def _print_report(report: dict[str, Any]) -> None:
         label = f"{name} ({row['path']})"
         print(f"{label:<44} {row['executions_per_second']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} "
               f"{row['concurrent_executions_per_second']:>15}")
+    print(f"\n{'Lambda function':<44} {'import ms':>10} {'package MB':>11}")
+    for name, row in report.get("lambda_functions", {}).items():
+        print(f"{name:<44} {row['import_ms']:>10} {row['package_bytes'] / 1e6:>11.1f}")
     print(f"\n{'reference machine':<44} {'this engine/s':>14} {'stock moto/s':>13} {'speed-up':>9}")
     for name in REFERENCE_MACHINES:
         row = report["reference"][name]
