@@ -33,17 +33,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.data_classes.sns_event import SNSEventRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
-from aws_lambda_powertools.utilities.parser import BaseModel, Field, ValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
@@ -75,15 +76,58 @@ idempotency = IdempotencyConfig(
 )
 
 
-class InboundSms(BaseModel):
-    """An inbound message as AWS End User Messaging SMS publishes it to the two-way SNS topic."""
+@dataclass(frozen=True)
+class InboundSms:
+    """An inbound message as AWS End User Messaging SMS publishes it to the two-way SNS topic.
 
-    originationNumber: str = Field(pattern=E164)
-    destinationNumber: str = Field(min_length=1)
+    A plain dataclass rather than a pydantic model: pydantic's import alone cost this function 60 ms of cold
+    start, for six string fields.
+    """
+
+    originationNumber: str
+    destinationNumber: str
+    inboundMessageId: str
     messageBody: str = ""
-    inboundMessageId: str = Field(min_length=1)
     previousPublishedMessageId: str | None = None
     messageKeyword: str | None = None
+
+    @classmethod
+    def from_json(cls, text: str) -> InboundSms:
+        """Read and check one message.
+
+        Parameters
+        ----------
+        text : str
+            The SNS message: End User Messaging inbound JSON.
+
+        Returns
+        -------
+        InboundSms
+            The message.
+
+        Raises
+        ------
+        ValueError
+            When the text is not JSON, not an object, or a field is missing or of the wrong type; the origination
+            number must be E.164, the destination number and inbound message id non-empty.
+
+        """
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("an inbound SMS is a JSON object")
+        if not isinstance(data.get("originationNumber"), str) or not re.fullmatch(E164, data["originationNumber"]):
+            raise ValueError("originationNumber must be an E.164 phone number")
+        for name in ("destinationNumber", "inboundMessageId"):
+            if not isinstance(data.get(name), str) or not data[name]:
+                raise ValueError(f"{name} must be a non-empty string")
+        for name in ("messageBody", "previousPublishedMessageId", "messageKeyword"):
+            if data.get(name) is not None and not isinstance(data[name], str):
+                raise ValueError(f"{name} must be a string")
+        return cls(**{f.name: data[f.name] for f in fields(cls) if data.get(f.name) is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as a dict (the idempotency key is its ``inboundMessageId``)."""
+        return asdict(self)
 
 
 # --- pure logic (unit-tested without AWS) ------------------------------------------------------------
@@ -171,9 +215,8 @@ def parse_records(event: dict[str, Any]) -> list[InboundSms | None]:
     messages: list[InboundSms | None] = []
     for record in (event or {}).get("Records") or []:
         try:
-            body = ((record or {}).get("Sns") or {}).get("Message")
-            messages.append(InboundSms.model_validate_json(body or ""))
-        except (ValidationError, TypeError, ValueError):
+            messages.append(InboundSms.from_json(SNSEventRecord(record).sns.message))
+        except (KeyError, TypeError, ValueError, AttributeError):
             messages.append(None)
     return messages
 
@@ -342,5 +385,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             outcomes.append({"outcome": "IGNORED_MALFORMED"})
             continue
         logger.append_keys(inboundMessageId=message.inboundMessageId)
-        outcomes.append(handle_reply(reply=message.model_dump()))
+        outcomes.append(handle_reply(reply=message.to_dict()))
     return {"outcomes": outcomes}
