@@ -6,6 +6,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DS_STAMP := $(VENV)/.installed-datascience
+# The ASL language service of the AWS Toolkit for VS Code, for `validate` (package.json, exact pins).
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
 PORT   ?= 8083
 
 $(STAMP): pyproject.toml
@@ -20,6 +22,14 @@ $(DS_STAMP): $(STAMP)
 	@$(PY) -m pip install --quiet -e '.[dev,datascience]'
 	@touch $@
 
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "Installing the ASL language service into node_modules/ (first run only)…"; \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: validate skips the ASL language-service check (install Node.js 18+ with npm)"; \
+	fi
+
 .PHONY: install
 install: $(STAMP) ## Create .venv and install the project (done automatically by the other targets)
 
@@ -28,13 +38,21 @@ demo: $(STAMP) ## Run every workflow end to end on the embedded engine, triggere
 	@$(PY) -m local demo
 
 .PHONY: test
-test: $(STAMP) $(DS_STAMP) ## Validate the project and run the whole test suite
+test: $(STAMP) $(DS_STAMP) $(NODE_STAMP) ## Validate the project and run the whole test suite
 	@$(PY) -m local validate
 	@$(PY) -m pytest
 
 .PHONY: validate
-validate: $(STAMP) ## Check definitions, substitutions, mocks and the template before deploying
+validate: $(STAMP) $(NODE_STAMP) ## Check the whole project before deploying (ASL, SDK calls, mocks, IAM, template…)
 	@$(PY) -m local validate
+
+.PHONY: fmt
+fmt: $(STAMP) ## Rewrite the definitions in canonical (Workflow Studio export) form
+	@$(PY) -m local fmt
+
+.PHONY: graph
+graph: $(STAMP) ## Redraw every workflow's diagram.svg and README Mermaid diagram
+	@$(PY) -m local graph
 
 .PHONY: serve
 serve: $(STAMP) ## Serve the Step Functions API and the stack's services on localhost:$(PORT)

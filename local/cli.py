@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -99,10 +100,65 @@ def cmd_mock_config(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check definitions, substitutions, mocks and the template."""
-    from local.validate import run_validation
+    """Check the whole project before deploying (see :mod:`local.validation`)."""
+    from local.validation import run_validation
 
-    return run_validation(Path(args.template))
+    return run_validation(Path(args.template), strict=args.strict, checks=tuple(args.check) if args.check else None)
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Rewrite definitions in canonical form; ``--check`` lists the ones that are not and fails."""
+    from local.validation.fmt import definition_files, format_files
+
+    root = Path(args.template).resolve().parent
+    changed, broken = format_files([Path(f) for f in args.files] or definition_files(root), check=args.check)
+    for path, error in broken:
+        print(f"{os.path.relpath(path)}: -: not JSON: {error} — fix the JSON syntax")
+    for path in changed:
+        rel = os.path.relpath(path)
+        print(f"{rel}: -: not in canonical form — run python -m local fmt" if args.check else f"formatted {rel}")
+    return 1 if broken or (args.check and changed) else 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    """Workflow Studio round trip: export with deployed values, import back into placeholder form."""
+    from local.studio import run_studio
+
+    return run_studio(args)
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Draw each workflow's diagram.svg and README Mermaid block; ``--check`` fails when one is stale."""
+    from local.graph import run_graph
+
+    return run_graph(Path(args.template).resolve().parent, args.workflows, args.check)
+
+
+def _add_project_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``fmt``, ``studio export|import`` and ``graph``: the definition files' tools."""
+    fmt = commands.add_parser("fmt", parents=[common], help="write definitions in canonical (Workflow Studio) form")
+    fmt.add_argument("files", nargs="*", help="definitions (default: every workflows/*/statemachine.asl.json)")
+    fmt.add_argument("--check", action="store_true", help="only list unformatted files; exit 1 if any")
+    fmt.set_defaults(func=cmd_fmt)
+
+    studio = commands.add_parser("studio", help="Workflow Studio round trip (export / import)")
+    studio_actions = studio.add_subparsers(dest="action", required=True)
+    export = studio_actions.add_parser("export", parents=[common], help="definition with deployed values filled in")
+    export.add_argument("workflow", help="workflow folder name (or state machine logical id)")
+    export.add_argument("--outputs", action="append", required=True, metavar="FILE",
+                        help="describe-stacks / describe-stack-resources JSON, or a {LogicalIdOrOutputKey: value} map")
+    export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(func=cmd_studio)
+    import_ = studio_actions.add_parser("import", parents=[common], help="edited definition back to placeholders")
+    import_.add_argument("file", help="the definition exported from Workflow Studio")
+    import_.add_argument("workflow", help="workflow folder name (or state machine logical id)")
+    import_.add_argument("--outputs", action="append", required=True, metavar="FILE", help="as for export")
+    import_.set_defaults(func=cmd_studio)
+
+    graph = commands.add_parser("graph", parents=[common], help="draw the workflows' diagrams (SVG and Mermaid)")
+    graph.add_argument("workflows", nargs="*", help="workflow folder names (default: all)")
+    graph.add_argument("--check", action="store_true", help="only check they are up to date; exit 1 if not")
+    graph.set_defaults(func=cmd_graph)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,7 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     mock_config.set_defaults(func=cmd_mock_config)
 
     validate = commands.add_parser("validate", parents=[common], help="check the project before deploying")
+    validate.add_argument("--strict", action="store_true", help="mocks must also carry the API's required fields")
+    validate.add_argument("--check", action="append", metavar="NAME", help="run only this check (repeatable)")
     validate.set_defaults(func=cmd_validate)
+
+    _add_project_commands(commands, common)
     return parser
 
 

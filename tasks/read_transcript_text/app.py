@@ -8,6 +8,7 @@ fits while its text still does. This function reads the JSON from S3 and returns
 
 Event:    ``{"bucket": "…", "key": "transcripts/<job>.json"}``
 Response: ``{"transcript": "…", "bytes": 123456}``
+Result schema: ``schemas/call-center-analysis.read-transcript-result.schema.json``
 
 A text over 200,000 bytes of UTF-8 (hours of speech) is refused with ``TranscriptTooLong``: it would not fit
 the workflow's state either. The text itself is never logged: transcripts hold personal data.

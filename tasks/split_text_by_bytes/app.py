@@ -7,6 +7,7 @@ boundaries needs a loop over the text that neither JSONata nor the intrinsic fun
 
 Event:    ``{"text": "…", "maxBytes": 5000}``
 Response: ``{"chunks": [{"text": "…", "bytes": 4990}, …], "chunkCount": 3, "totalBytes": 12345}``
+Result schema: ``schemas/call-center-analysis.split-text-result.schema.json``
 
 Pieces keep the text's order and, joined with single spaces, give the text back with its runs of whitespace
 reduced to one space. Sentences are packed greedily; a sentence longer than ``maxBytes`` is cut between
