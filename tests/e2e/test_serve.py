@@ -89,3 +89,26 @@ def test_an_upload_over_http_triggers_the_workflow(served, client):
         time.sleep(0.05)
     ended = wait_for_end(lambda arn: sfn.describe_execution(executionArn=arn), mine[0])
     assert (ended["status"], json.loads(ended["output"])["labels"]) == ("SUCCEEDED", ["Beach"])
+
+
+def test_a_recording_uploaded_over_http_is_analysed(served, client):
+    """A French call uploaded under recordings/ through the endpoint ends as an ANALYZED, translated result item.
+
+    The Object Created rule starts the workflow, Transcribe, Translate and Comprehend answer through the
+    stand-ins, and the item lands in the results table, all reached over HTTP only.
+    """
+    resources = served["resources"]
+    bucket, key = resources["CallRecordingsBucket"], f"recordings/{uuid.uuid4().hex[:8]}.wav"
+    recording = ROOT / "workflows/call-center-analysis/events/recording-fr-negative.txt"
+    client("s3").put_object(Bucket=bucket, Key=key, ContentLanguage="fr-FR", Body=recording.read_bytes())
+    ddb = client("dynamodb")
+    deadline = time.monotonic() + POLL_TIMEOUT
+    while True:
+        item = ddb.get_item(TableName=resources["CallResultsTable"],
+                            Key={"RecordingUri": {"S": f"s3://{bucket}/{key}"}}).get("Item")
+        if item and item["Status"]["S"] == "ANALYZED":
+            break
+        assert time.monotonic() < deadline, f"no analysed result for {key} after {POLL_TIMEOUT}s"
+        time.sleep(0.05)
+    assert (item["LanguageCode"]["S"], item["Translated"]["BOOL"], item["Sentiment"]["S"]) == ("fr-FR", True,
+                                                                                               "NEGATIVE")
