@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -17,6 +21,17 @@ def stack():
     """The project's template provisioned once on the embedded engine, all workflows' test cases loaded."""
     with Stack.launch(ROOT / "template.yaml") as running:
         yield running
+
+
+def load_handler(task: str) -> ModuleType:
+    """Import ``tasks/<task>/app.py`` as its own module, as the Lambda runtime would, for unit tests."""
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    spec = importlib.util.spec_from_file_location(f"unit_{task}", ROOT / "tasks" / task / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import would (dataclasses look their module up)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_json(relative: str):

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import load_handler
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("unit_read_transcript_text",
-                                                  ROOT / "tasks/read_transcript_text/app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-app = _load()
+app = load_handler("read_transcript_text")
 
 
 @dataclass

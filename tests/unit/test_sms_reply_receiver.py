@@ -7,29 +7,14 @@ exercised end to end in tests/workflows/test_feedback_conversation.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT, load_handler
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("unit_sms_reply_receiver", ROOT / "tasks/sms_reply_receiver/app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # as an import would (dataclasses look their module up)
-    spec.loader.exec_module(module)
-    return module
-
-
-app = _load()
+app = load_handler("sms_reply_receiver")
 
 INBOUND = {
     "originationNumber": "+14255550182",

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import load_handler
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("unit_split_text_by_bytes",
-                                                  ROOT / "tasks/split_text_by_bytes/app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-app = _load()
+app = load_handler("split_text_by_bytes")
 
 
 @dataclass
