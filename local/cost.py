@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from local import scenarios
+from local.stack.stack import billed_transitions
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 MILLION = 1_000_000
@@ -70,18 +71,10 @@ def _usage(stack: Any, path: scenarios.Path, prices: dict[str, Any]) -> PathUsag
     )
     return PathUsage(
         workflow=path.workflow, path=path.name,
-        state_transitions=state_transitions(history),
+        state_transitions=billed_transitions(history),
         sdk_calls=dict(sorted(calls.items())), lambda_invocations=len(invocations),
         lambda_gb_seconds=round(gb_seconds, 6), waited_seconds=round(waited, 3), callbacks=callbacks,
     )
-
-
-def state_transitions(history: list[dict[str, Any]]) -> int:
-    """Transitions Step Functions bills for an execution: every state entered, and every retry of a task."""
-    entered = sum(1 for e in history if e["type"].endswith("StateEntered"))
-    scheduled = sum(1 for e in history if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled"))
-    task_states = sum(1 for e in history if e["type"] == "TaskStateEntered")
-    return entered + max(0, scheduled - task_states)
 
 
 def _price(usage: PathUsage, prices: dict[str, Any], architecture: str, express_blockers: list[str]) -> None:

@@ -29,6 +29,14 @@ T = TypeVar("T")
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
+def billed_transitions(history: list[dict[str, Any]]) -> int:
+    """Transitions Step Functions bills for an execution: every state entered, and every retry of a task."""
+    entered = sum(1 for e in history if e["type"].endswith("StateEntered"))
+    scheduled = sum(1 for e in history if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled"))
+    task_states = sum(1 for e in history if e["type"] == "TaskStateEntered")
+    return entered + max(0, scheduled - task_states)
+
+
 @dataclass
 class Execution:
     """What one execution did: its end state, its output and the path it took."""
@@ -52,8 +60,26 @@ class Execution:
 
     @property
     def transitions(self) -> int:
-        """State transitions, as Step Functions bills them for Standard workflows."""
-        return len(self.states)
+        """State transitions, as Step Functions bills them for Standard workflows (retries included)."""
+        return billed_transitions(self.history)
+
+    def task_failures(self, state: str) -> list[str]:
+        """Error names of the failed attempts of ``state``, in order (each retry leaves one TaskFailed).
+
+        Each TaskFailed is traced back through ``previousEventId`` to the TaskStateEntered it belongs to, which
+        also works for the interleaved events of Parallel branches and Map iterations.
+        """
+        by_id = {event["id"]: event for event in self.history}
+        errors = []
+        for event in self.history:
+            if event["type"] != "TaskFailed":
+                continue
+            cursor = event
+            while cursor and cursor["type"] != "TaskStateEntered":
+                cursor = by_id.get(cursor.get("previousEventId"))
+            if cursor and cursor["stateEnteredEventDetails"]["name"] == state:
+                errors.append(event["taskFailedEventDetails"]["error"])
+        return errors
 
     def to_json(self) -> dict[str, Any]:
         """The ``run --json`` shape."""

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from local import cost, scenarios
+from local.stack.stack import billed_transitions
 
 PRICES = json.loads(cost.PRICES_FILE.read_text())
 
@@ -50,8 +51,8 @@ def test_retries_are_billed_as_transitions():
     """A task that fails once and is retried costs one transition more than the states entered."""
     history = [{"type": "TaskStateEntered"}, {"type": "TaskScheduled"}, {"type": "TaskFailed"},
                {"type": "TaskScheduled"}, {"type": "TaskSucceeded"}, {"type": "SucceedStateEntered"}]
-    assert cost.state_transitions(history) == 3
-    assert cost.state_transitions([e for e in history if e["type"] != "TaskFailed"][:2]) == 1
+    assert billed_transitions(history) == 3
+    assert billed_transitions([e for e in history if e["type"] != "TaskFailed"][:2]) == 1
 
 
 def test_a_wait_loop_blocks_express():

@@ -109,20 +109,6 @@ def drain(stack, queue_url: str) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def task_failures(execution, state: str) -> list[str]:
-    """List the error names of the failed attempts of ``state`` (each retry leaves one TaskFailed)."""
-    by_id = {event["id"]: event for event in execution.history}
-    errors = []
-    for event in execution.history:
-        if event["type"] != "TaskFailed":
-            continue
-        cursor = event
-        while cursor and cursor["type"] != "TaskStateEntered":
-            cursor = by_id.get(cursor.get("previousEventId"))
-        if cursor and cursor["stateEnteredEventDetails"]["name"] == state:
-            errors.append(event["taskFailedEventDetails"]["error"])
-    return errors
-
 
 def new_executions(stack, before: set[str]) -> list[str]:
     return [arn for arn in stack.executions(WORKFLOW) if arn not in before]
@@ -199,7 +185,7 @@ def test_unknown_instance_gets_the_default_name(stack, operators_inbox):
     execution = stack.run(WORKFLOW, event)
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.states == DEFAULT_PATH
-    assert task_failures(execution, "LookUpNameTag") == []
+    assert execution.task_failures("LookUpNameTag") == []
     assert (execution.output["instanceName"], execution.output["nameSource"]) == (DEFAULT_NAME, "default")
     received = stack.eventually(lambda: operators_inbox(UNKNOWN_INSTANCE), message="operators never told")
     assert received[-1]["detail"]["Message"] == enriched(event, DEFAULT_NAME)
@@ -257,7 +243,7 @@ def test_throttled_lookup_is_retried_until_it_answers(stack, operators_inbox):
     instance_id = launch_instance(stack)
     execution = stack.run(WORKFLOW, state_change(instance_id), case="RetryOnThrottling")
     assert execution.status == "SUCCEEDED", execution.cause
-    assert task_failures(execution, "LookUpNameTag") == ["Ec2.Ec2Exception"] * 2
+    assert execution.task_failures("LookUpNameTag") == ["Ec2.Ec2Exception"] * 2
     assert execution.states == HAPPY_PATH
     assert (execution.output["instanceName"], execution.output["nameSource"]) == ("web-frontend-1", "tag")
     assert "lookupError" not in execution.output
@@ -273,9 +259,9 @@ def test_transient_errors_of_every_call_are_retried(stack):
     """
     execution = stack.run(WORKFLOW, state_change(launch_instance(stack)), case="RetryOnTransientErrors")
     assert execution.status == "SUCCEEDED", execution.cause
-    assert task_failures(execution, "LookUpNameTag") == ["Ec2.Ec2Exception"] * 2
-    assert task_failures(execution, "ReadDefaultName") == ["Ssm.ThrottlingException"] * 2
-    assert task_failures(execution, "PublishEnrichedEvent") == ["EventBridge.InternalException",
+    assert execution.task_failures("LookUpNameTag") == ["Ec2.Ec2Exception"] * 2
+    assert execution.task_failures("ReadDefaultName") == ["Ssm.ThrottlingException"] * 2
+    assert execution.task_failures("PublishEnrichedEvent") == ["EventBridge.InternalException",
                                                                 "EventBridge.ThrottlingException"]
     assert execution.states == DEFAULT_PATH
     assert execution.output["nameSource"] == "default"
@@ -291,7 +277,7 @@ def test_failed_lookup_falls_back_to_the_default_name(stack, operators_inbox):
     event = state_change(instance_id)
     execution = stack.run(WORKFLOW, event, case="NameLookupFails")
     assert execution.status == "SUCCEEDED", execution.cause
-    assert task_failures(execution, "LookUpNameTag") == ["Ec2.Ec2Exception"] * 4
+    assert execution.task_failures("LookUpNameTag") == ["Ec2.Ec2Exception"] * 4
     assert execution.states == [s for s in DEFAULT_PATH if s != "HasNameTag"]
     validate(execution.output, OUTPUT_SCHEMA)
     assert (execution.output["instanceName"], execution.output["nameSource"]) == (DEFAULT_NAME, "default")
@@ -315,7 +301,7 @@ def test_unreadable_default_name_falls_back_to_the_instance_id(stack, operators_
     event = state_change(instance_id)
     execution = stack.run(WORKFLOW, event, case=case)
     assert execution.status == "SUCCEEDED", execution.cause
-    assert task_failures(execution, "ReadDefaultName") == errors
+    assert execution.task_failures("ReadDefaultName") == errors
     assert execution.states[-5:] == ["ReadDefaultName", "UseInstanceIdAsName", "PublishEnrichedEvent",
                                      "WasEventPublished", "EventEnriched"]
     validate(execution.output, OUTPUT_SCHEMA)
@@ -348,7 +334,7 @@ def test_eventbridge_outage_fails_the_execution(stack):
     instance_id = launch_instance(stack)
     execution = stack.run(WORKFLOW, state_change(instance_id), case="PublishUnavailable")
     assert (execution.status, execution.error) == ("FAILED", "Ec2Enrichment.PublishFailed")
-    assert task_failures(execution, "PublishEnrichedEvent") == ["EventBridge.InternalException"] * 4
+    assert execution.task_failures("PublishEnrichedEvent") == ["EventBridge.InternalException"] * 4
     assert execution.cause.startswith(
         f"The enriched event of {instance_id} (web-frontend-1, name from tag) was not published: "
         "EventBridge.InternalException: Internal service error")

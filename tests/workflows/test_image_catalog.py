@@ -172,24 +172,6 @@ def images_labelled(stack, table: str, label: str) -> list[str]:
     return [item["ImageUri"]["S"] for item in items]
 
 
-def task_failures(execution, state: str) -> list[str]:
-    """List the error names of the failed attempts of ``state`` (each retry leaves one TaskFailed).
-
-    Each TaskFailed is traced back through ``previousEventId`` to the TaskStateEntered it belongs to, which
-    also works for the interleaved events of Parallel branches.
-    """
-    by_id = {event["id"]: event for event in execution.history}
-    errors = []
-    for event in execution.history:
-        if event["type"] != "TaskFailed":
-            continue
-        cursor = event
-        while cursor and cursor["type"] != "TaskStateEntered":
-            cursor = by_id.get(cursor.get("previousEventId"))
-        if cursor and cursor["stateEnteredEventDetails"]["name"] == state:
-            errors.append(event["taskFailedEventDetails"]["error"])
-    return errors
-
 
 def new_executions(stack, before: set[str]) -> list[str]:
     return [arn for arn in stack.executions(WORKFLOW) if arn not in before]
@@ -442,9 +424,9 @@ def test_throttled_rekognition_calls_are_retried_until_they_succeed(stack, bucke
     execution = stack.run(WORKFLOW, {"bucket": bucket, "key": key}, case="RetryOnThrottling")
 
     assert execution.status == "SUCCEEDED", execution.cause
-    assert task_failures(execution, "CheckModeration") == ["Rekognition.ThrottlingException"] * 2
-    assert task_failures(execution, "DetectLabels") == ["Rekognition.ProvisionedThroughputExceededException"]
-    assert task_failures(execution, "DetectText") == ["Rekognition.InternalServerErrorException"]
+    assert execution.task_failures("CheckModeration") == ["Rekognition.ThrottlingException"] * 2
+    assert execution.task_failures("DetectLabels") == ["Rekognition.ProvisionedThroughputExceededException"]
+    assert execution.task_failures("DetectText") == ["Rekognition.InternalServerErrorException"]
     item = catalog_item(stack, table, bucket, key)
     assert item["Status"] == "APPROVED" and item["LabelNames"] == ["Animal", "Beach", "Dog"]
 
@@ -460,7 +442,7 @@ def test_throttled_catalog_write_is_retried(stack, bucket, table):
 
     assert execution.status == "SUCCEEDED", execution.cause
     throttled = ["DynamoDb.ProvisionedThroughputExceededException"] * 2
-    assert task_failures(execution, "SaveApprovedImage") == throttled
+    assert execution.task_failures("SaveApprovedImage") == throttled
     assert execution.states[-1] == "ImageCatalogued"
     assert sorted(label_entries(stack, table, bucket, key)) == ["animal", "beach", "dog"]
 
@@ -474,7 +456,7 @@ def test_rekognition_outage_is_recorded_as_failed(stack, bucket, table):
     key = upload(stack, bucket)
     execution = stack.run(WORKFLOW, {"bucket": bucket, "key": key}, case="RekognitionUnavailable")
     assert (execution.status, execution.error) == ("FAILED", "Rekognition.InternalServerErrorException")
-    assert task_failures(execution, "CheckModeration") == ["Rekognition.InternalServerErrorException"] * 4
+    assert execution.task_failures("CheckModeration") == ["Rekognition.InternalServerErrorException"] * 4
     assert execution.states[-5:] == ["NoteProcessingError", "SaveFailedImage", "RemoveStaleLabelEntries",
                                      "WhatWasTheOutcome", "FailImage"]
     item = catalog_item(stack, table, bucket, key)
@@ -492,7 +474,7 @@ def test_moderators_unreachable_keeps_the_rejection_and_fails_for_redrive(stack,
     key = upload(stack, bucket)
     execution = stack.run(WORKFLOW, {"bucket": bucket, "key": key}, case="ModeratorsUnreachable")
     assert (execution.status, execution.error) == ("FAILED", "ImageCatalog.ModeratorNotificationFailed")
-    assert task_failures(execution, "NotifyModerators") == ["Sns.InternalErrorException"] * 4
+    assert execution.task_failures("NotifyModerators") == ["Sns.InternalErrorException"] * 4
     assert execution.cause == (
         f"s3://{bucket}/{key} is recorded as REJECTED, but the moderators could not be notified: "
         "Sns.InternalErrorException: Internal error (Service: Sns, Status Code: 500). Redrive the execution.")
