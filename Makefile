@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DS_STAMP := $(VENV)/.installed-datascience
 # The ASL language service of the AWS Toolkit for VS Code, for `validate` (package.json, exact pins).
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
+# checkov has its own virtualenv: its pins (boto3 1.35, packaging<24, networkx<2.7) conflict with the project's.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | sha1sum | cut -c1-12)
 PORT   ?= 8083
 
 $(STAMP): pyproject.toml
@@ -30,6 +33,13 @@ $(NODE_STAMP): package.json package-lock.json
 	  echo "npm not found: validate skips the ASL language-service check (install Node.js 18+ with npm)"; \
 	fi
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	@echo "Installing checkov into $(CHECKOV_VENV) (first run only, about 20 s)…"
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	@rm -f $(CHECKOV_VENV)/.installed-* ; touch $@
+
 .PHONY: install
 install: $(STAMP) ## Create .venv and install the project (done automatically by the other targets)
 
@@ -38,9 +48,14 @@ demo: $(STAMP) ## Run every workflow end to end on the embedded engine, triggere
 	@$(PY) -m local demo
 
 .PHONY: test
-test: $(STAMP) $(DS_STAMP) $(NODE_STAMP) ## Validate the project and run the whole test suite
+test: $(STAMP) $(DS_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Validate the project, scan the template (checkov), run the whole test suite
 	@$(PY) -m local validate
+	@$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	@$(PY) -m pytest
+
+.PHONY: security
+security: $(CHECKOV_STAMP) ## Scan template.yaml with checkov (skips and their reasons: .checkov.yaml, README "Security")
+	@$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 .PHONY: validate
 validate: $(STAMP) $(NODE_STAMP) ## Check the whole project before deploying (ASL, SDK calls, mocks, IAM, template…)

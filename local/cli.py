@@ -89,6 +89,20 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return run_cost(args)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """``report reliability``: fault matrix, bad inputs, duplicates and dead-letter queues, as figures.
+
+    ``report load``: bursts of EC2 events and SMS conversations through a ``serve`` process (:mod:`local.load`).
+    """
+    if args.kind == "load":
+        from local.load import run_report as run_load_report
+
+        return run_load_report(args)
+    from local.reliability import run_report
+
+    return run_report(args)
+
+
 def cmd_mock_config(args: argparse.Namespace) -> int:
     """Print every workflow's MockConfigFile test cases merged into one file, as Step Functions Local wants."""
     from local.engine.mock_config import MockConfig
@@ -201,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     cost.add_argument("--only", action="append", metavar="WORKFLOW", help="price only this workflow")
     cost.set_defaults(func=cmd_cost)
+
+    report = commands.add_parser("report", parents=[common], help="reliability figures (faults, bad input, …)")
+    report.add_argument("kind", choices=["reliability", "load"], help="which report")
+    report.add_argument("--events", type=int, default=1000, help="load: EC2 state changes in the burst")
+    report.add_argument("--conversations", type=int, default=200, help="load: feedback conversations")
+    report.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    report.add_argument("--only", action="append", metavar="WORKFLOW", help="only this workflow (repeatable)")
+    report.add_argument("--examples", type=int, default=100, help="bad inputs generated per workflow (default 100)")
+    report.set_defaults(func=cmd_report)
 
     mock_config = commands.add_parser("mock-config", parents=[common],
                                       help="print the merged MockConfigFile for Step Functions Local")

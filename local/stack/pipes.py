@@ -3,11 +3,15 @@
 A pipe filters each stream record with its ``FilterCriteria`` (EventBridge event patterns, matched by
 moto's own matcher), renders ``TargetParameters.InputTemplate`` (``<$.json.path>`` placeholders) and starts
 the target state machine (``FIRE_AND_FORGET``, batch size 1). Records are delivered as soon as moto appends
-them to the table's stream.
+them to the table's stream. A start that fails is retried ``MaximumRetryAttempts`` times (no backoff
+locally), then the batch goes to the source's ``DeadLetterConfig`` queue as AWS sends it for stream sources:
+the batch's description (stream, sequence numbers, size), not the record, which stays readable in the
+stream for 24 hours.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -44,9 +48,16 @@ class LocalPipe:
         if ":dynamodb:" not in self.source or ":states:" not in self.target:
             raise ValueError(f"pipe {name}: only DynamoDB stream → Step Functions pipes are simulated")
         self.table = self.source.split(":table/", 1)[1].split("/", 1)[0]
-        filters = (props.get("SourceParameters") or {}).get("FilterCriteria", {}).get("Filters", [])
+        source_parameters = props.get("SourceParameters") or {}
+        filters = source_parameters.get("FilterCriteria", {}).get("Filters", [])
         self.patterns = [EventPattern.load(f["Pattern"]) for f in filters]
         self.template = (props.get("TargetParameters") or {}).get("InputTemplate")
+        stream = source_parameters.get("DynamoDBStreamParameters") or {}
+        retries = int(stream.get("MaximumRetryAttempts", -1))
+        # -1 (the default) retries until the record expires from the stream; locally three retries stand for it.
+        self.retries = retries if retries >= 0 else 3
+        self.dead_letter_arn = (stream.get("DeadLetterConfig") or {}).get("Arn")
+        self.arn = f"arn:aws:pipes:{self.source.split(':')[3]}:{self.source.split(':')[4]}:pipe/{name}"
         self.started: list[str] = []
         self.failures: list[str] = []
 
@@ -59,11 +70,43 @@ class LocalPipe:
         if self.patterns and not any(pattern.matches_event(record) for pattern in self.patterns):
             return
         payload = render_input_template(self.template, record) if self.template else json.dumps([record])
+        for attempt in range(1 + self.retries):
+            try:
+                response = adaptations.sdk_client("stepfunctions").start_execution(
+                    stateMachineArn=self.target, input=payload
+                )
+                self.started.append(response["executionArn"])
+                return
+            except Exception as error:  # retried, then the batch goes to the dead-letter queue
+                if attempt == self.retries:
+                    LOG.warning("pipe %s could not start %s: %s", self.name, self.target, error)
+                    self.failures.append(str(error))
+                    self.dead_letter(record, error, attempt + 1)
+
+    def dead_letter(self, record: dict[str, Any], error: Exception, attempts: int) -> None:
+        """Send the failed batch's description to the dead-letter queue (dropped, and logged, without one)."""
+        if not self.dead_letter_arn:
+            LOG.warning("pipe %s dropped a stream record: no dead-letter queue", self.name)
+            return
+        sequence = str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
         try:
-            response = adaptations.sdk_client("stepfunctions").start_execution(
-                stateMachineArn=self.target, input=payload
-            )
-            self.started.append(response["executionArn"])
-        except Exception as error:  # a pipe retries, then drops; locally we record it
-            LOG.warning("pipe %s could not start %s: %s", self.name, self.target, error)
-            self.failures.append(str(error))
+            arrival = datetime.datetime.fromtimestamp(float(record["dynamodb"]["ApproximateCreationDateTime"]),
+                                                      datetime.UTC)
+        except (KeyError, TypeError, ValueError):
+            arrival = datetime.datetime.now(datetime.UTC)
+        arrived = arrival.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        message = {
+            "context": {"partnerResourceArn": self.arn, "condition": "RetryAttemptsExhausted",
+                        "approximateInvokeCount": attempts,
+                        "error": {"errorCode": type(error).__name__, "errorMessage": str(error)[:256]}},
+            "version": "1.0",
+            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "DDBStreamBatchInfo": {
+                "shardId": "shardId-00000001", "startSequenceNumber": sequence, "endSequenceNumber": sequence,
+                "approximateArrivalOfFirstRecord": arrived, "approximateArrivalOfLastRecord": arrived,
+                "batchSize": 1, "streamArn": self.source,
+            },
+        }
+        region, queue = self.dead_letter_arn.split(":")[3], self.dead_letter_arn.split(":")[5]
+        sqs = adaptations.sdk_client("sqs", region)
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue)["QueueUrl"], MessageBody=json.dumps(message))

@@ -64,7 +64,7 @@ class Execution:
         return billed_transitions(self.history)
 
     def task_failures(self, state: str) -> list[str]:
-        """Error names of the failed attempts of ``state``, in order (each retry leaves one TaskFailed).
+        """Error names of the failed or timed-out attempts of ``state``, in order (one per attempt).
 
         Each TaskFailed is traced back through ``previousEventId`` to the TaskStateEntered it belongs to, which
         also works for the interleaved events of Parallel branches and Map iterations.
@@ -72,13 +72,14 @@ class Execution:
         by_id = {event["id"]: event for event in self.history}
         errors = []
         for event in self.history:
-            if event["type"] != "TaskFailed":
+            if event["type"] not in ("TaskFailed", "TaskTimedOut"):
                 continue
             cursor = event
             while cursor and cursor["type"] != "TaskStateEntered":
                 cursor = by_id.get(cursor.get("previousEventId"))
             if cursor and cursor["stateEnteredEventDetails"]["name"] == state:
-                errors.append(event["taskFailedEventDetails"]["error"])
+                details = event.get("taskFailedEventDetails") or event.get("taskTimedOutEventDetails") or {}
+                errors.append(details.get("error") or "States.Timeout")
         return errors
 
     def to_json(self) -> dict[str, Any]:
@@ -235,10 +236,16 @@ class Stack:
         return self.client("stepfunctions").start_execution(**args)["executionArn"]
 
     def execution(self, arn: str) -> Execution:
-        """The execution's current description and history."""
-        sfn = self.client("stepfunctions")
-        description = sfn.describe_execution(executionArn=arn)
-        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        """The execution's current description and history.
+
+        The history is read from the engine itself: through the API its serialisation cost more than most
+        executions do.
+        """
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        description = self.client("stepfunctions").describe_execution(executionArn=arn)
+        history = stepfunctions_parser_backends[ACCOUNT_ID][REGION].describe_execution(
+            execution_arn=arn).to_history_output()["events"]
         output = description.get("output")
         return Execution(
             arn=arn, status=description["status"], input=json.loads(description.get("input") or "null"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import subprocess
@@ -40,7 +41,11 @@ def served() -> Iterator[dict[str, Any]]:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        yield json.loads(_first_line(process, STARTUP_TIMEOUT))
+        first = json.loads(_first_line(process, STARTUP_TIMEOUT))
+        # Keep reading what serve prints (function logs, request logs): a full pipe would block its threads.
+        for stream in (process.stdout, process.stderr):
+            threading.Thread(target=collections.deque, args=(stream, 0), daemon=True).start()
+        yield first
     finally:
         process.terminate()
         try:

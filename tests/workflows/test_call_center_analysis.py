@@ -531,7 +531,7 @@ def test_upload_under_recordings_starts_the_workflow_end_to_end(stack, bucket, l
     sfn = stack.client("stepfunctions")
     inputs = [json.loads(sfn.describe_execution(executionArn=arn)["input"])
               for arn in stack.executions(WORKFLOW)]
-    started_keys = {i.get("key") for i in inputs if isinstance(i, dict)}
+    started_keys = {i.get("key") for i in inputs if isinstance(i, dict) and isinstance(i.get("key"), str)}
     assert key in started_keys and not started_keys & set(ignored)
 
 

@@ -302,9 +302,11 @@ def test_score_3_then_callback_yes_publishes_callback_requested(stack, callback_
     assert len(events) == 1
     validate(events[0], "callback-requested")
     assert events[0]["detail"] | {"requestedAt": None} == {
-        "appointmentId": customer.appointment_id, "customerName": "Ravi Patel", "customerPhone": customer.phone,
+        "appointmentId": customer.appointment_id, "customerName": "Ravi Patel",
+        "customerPhoneMasked": "+" + "*" * (len(customer.phone) - 3) + customer.phone[-2:],
         "score": 3, "sentiment": "NEGATIVE", "requestedAt": None, "feedbackExecutionArn": arn,
     }
+    assert customer.phone[1:] not in json.dumps(events[0])  # the number itself never travels on the bus
     assert arn in events[0]["resources"]  # the optimised PutEvents integration adds the execution
 
 
@@ -735,7 +737,8 @@ def test_demo_conversation_plays_as_documented(stack, callback_requests):
     customer = Customer(stack, name=demo["customer"]["customerName"])
     steps = json.loads(json.dumps(demo["steps"])
                        .replace(demo["customer"]["appointmentId"], customer.appointment_id)
-                       .replace(demo["customer"]["customerPhone"], customer.phone))
+                       .replace(demo["customer"]["customerPhone"], customer.phone)
+                       .replace("+*********82", "+" + "*" * (len(customer.phone) - 3) + customer.phone[-2:]))
     ddb = stack.client("dynamodb")
     pipe = next(p for p in stack.provisioner.pipes if p.name == stack.resource("FeedbackAppointmentCompletedPipe"))
     seen, latest, arn = 0, None, None
