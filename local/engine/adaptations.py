@@ -608,10 +608,16 @@ def _cache_parsed_definitions() -> None:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
+    parse_lock = threading.Lock()
+
     @functools.lru_cache(maxsize=256)
-    def parse(definition: str):
+    def parse_once(definition: str):
         tree = _parse_tree(definition)
         return Preprocessor().visit(tree), tree
+
+    def parse(definition: str):
+        with parse_lock:  # executions starting together would otherwise each parse the same definition
+            return parse_once(definition)
 
     EvalComponent.heap_key = property(lambda self: f"{type(self).__name__}-{id(self)}")
     AmazonStateLanguageParser.parse = staticmethod(parse)

@@ -16,6 +16,7 @@ import functools
 import importlib
 import json
 import pkgutil
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -53,8 +54,16 @@ def load() -> dict[tuple[str, str], Handler]:
     return dict(_registry)
 
 
-@functools.lru_cache(maxsize=1)
+_models_lock = threading.Lock()
+
+
 def _services_by_target_prefix() -> dict[str, str]:
+    with _models_lock:  # concurrent first requests would each read the models
+        return _read_target_prefixes()
+
+
+@functools.lru_cache(maxsize=1)
+def _read_target_prefixes() -> dict[str, str]:
     # Only the services that have stand-ins: loading every model would cost seconds.
     loader = botocore.session.get_session().get_component("data_loader")
     prefixes: dict[str, str] = {}
