@@ -70,8 +70,16 @@ graph: $(STAMP) ## Redraw every workflow's diagram.svg and README Mermaid diagra
 	@$(PY) -m local graph
 
 .PHONY: serve
-serve: $(STAMP) ## Serve the Step Functions API and the stack's services on localhost:$(PORT)
+serve: $(STAMP) ## Serve the Step Functions API and the stack's services on localhost (PORT=8083)
 	@$(PY) -m local serve --port $(PORT)
+
+.PHONY: bench
+bench: $(STAMP) ## Benchmark the local engine (start-up, main paths, speed-up over stock moto)
+	@$(PY) -m local bench
+
+.PHONY: cost
+cost: $(STAMP) ## Cost per million business events, Standard against Express
+	@$(PY) -m local cost
 
 .PHONY: lint
 lint: $(STAMP) ## Run ruff over the project
