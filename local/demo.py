@@ -80,16 +80,6 @@ def _expect(outcome: Outcome, what: str, actual: Any, expected: Any) -> None:
         outcome.problems.append(f"{what}: expected {expected!r}, got {actual!r}")
 
 
-def _inbox(stack: Stack, topic_arn: str) -> str:
-    """Subscribe a fresh SQS queue to a topic, standing in for the e-mail inbox subscribed to it."""
-    sqs = stack.client("sqs")
-    url = sqs.create_queue(QueueName=f"demo-inbox-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    stack.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn,
-                                  Attributes={"RawMessageDelivery": "true"})
-    return url
-
-
 def _bus_listener(stack: Stack, bus: str, pattern: dict[str, Any]) -> str:
     """A rule on ``bus`` sending matching events to a fresh queue, as a consumer of those events would."""
     sqs, events = stack.client("sqs"), stack.client("events")
@@ -102,9 +92,7 @@ def _bus_listener(stack: Stack, bus: str, pattern: dict[str, Any]) -> str:
 
 
 def _receive(stack: Stack, queue_url: str, what: str) -> dict[str, Any]:
-    sqs = stack.client("sqs")
-    messages = stack.eventually(lambda: sqs.receive_message(QueueUrl=queue_url).get("Messages"),
-                                timeout=TIMEOUT, message=f"{what} never arrived")
+    messages = stack.eventually(lambda: stack.drain(queue_url), timeout=TIMEOUT, message=f"{what} never arrived")
     return json.loads(messages[0]["Body"])
 
 
@@ -117,7 +105,7 @@ def _ec2_instance_changes_state(stack: Stack, outcome: Outcome) -> None:
     ec2 = stack.client("ec2")
     instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, TagSpecifications=[
         {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}])["Instances"][0]["InstanceId"]
-    inbox = _inbox(stack, stack.resource("Ec2EnrichedEventsTopic"))
+    inbox = stack.inbox(stack.resource("Ec2EnrichedEventsTopic"))
     known = set(stack.executions("ec2-enrichment"))
     outcome.trigger = f"EC2 reports {instance} ({name}) {state}: event on the default bus"
     stack.client("events").put_events(Entries=[{
@@ -128,7 +116,9 @@ def _ec2_instance_changes_state(stack: Stack, outcome: Outcome) -> None:
     execution = _started_by_trigger(stack, "ec2-enrichment", known,
                                     lambda i: (i or {}).get("detail", {}).get("instance-id") == instance)
     outcome.executions.append(execution)
-    enriched = _receive(stack, inbox, "the enriched event on the consumer's topic")
+    notification = stack.eventually(inbox.messages, timeout=TIMEOUT,
+                                    message="the enriched event never reached the consumer's topic")[0]
+    enriched = json.loads(notification["Message"])
     refined = enriched.get("detail", {}).get("Message", {}).get("detail", {}).get("refined", {})
     _expect(outcome, "instance name in the enriched event", refined.get("instancename"), name)
     outcome.result = f"consumer's topic received EnrichedEC2Event: {instance} is {name!r} ({state})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,29 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+class Inbox:
+    """An SQS queue subscribed to a topic: what one of its subscribers (a mailbox, a consumer) receives."""
+
+    def __init__(self, stack: Stack, topic_arn: str) -> None:
+        self.stack, self.received = stack, []
+        sqs = stack.client("sqs")
+        self.queue_url = sqs.create_queue(QueueName=f"inbox-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url,
+                                             AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.subscription = stack.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs",
+                                                          Endpoint=queue_arn)["SubscriptionArn"]
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every notification received so far, oldest first (SNS envelopes: ``Message``, ``Subject`` …)."""
+        self.received += [json.loads(m["Body"]) for m in self.stack.drain(self.queue_url)]
+        return list(self.received)
+
+    def close(self) -> None:
+        """Unsubscribe and delete the queue."""
+        self.stack.client("sns").unsubscribe(SubscriptionArn=self.subscription)
+        self.stack.client("sqs").delete_queue(QueueUrl=self.queue_url)
 
 
 def billed_transitions(history: list[dict[str, Any]]) -> int:
@@ -216,6 +240,20 @@ class Stack:
     def email_subscriptions(self) -> list[dict[str, str]]:
         """E-mail subscriptions of the template's topics (recorded, not sent)."""
         return self.provisioner.email_subscriptions
+
+    def inbox(self, topic_arn: str) -> Inbox:
+        """Subscribe a fresh queue to ``topic_arn``; read what arrives with :meth:`Inbox.messages`."""
+        return Inbox(self, topic_arn)
+
+    def drain(self, queue_url: str) -> list[dict[str, Any]]:
+        """Receive and delete every message waiting in a queue, with its attributes."""
+        sqs, out = self.client("sqs"), []
+        while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                              MessageAttributeNames=["All"]).get("Messages", []):
+            for message in messages:
+                out.append(message)
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return out
 
     def workflows(self) -> list[str]:
         """Workflow folder names with a state machine in the template."""

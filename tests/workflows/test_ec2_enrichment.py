@@ -74,39 +74,14 @@ def operators_inbox(stack):
 
     ``inbox(instance_id)`` lists the enriched events (as EventBridge delivered them) received about it.
     """
-    sqs, sns = stack.client("sqs"), stack.client("sns")
-    queue = sqs.create_queue(QueueName=f"operators-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = sns.subscribe(TopicArn=stack.resource("Ec2EnrichedEventsTopic"), Protocol="sqs",
-                                 Endpoint=arn)["SubscriptionArn"]
-    received: list[dict[str, Any]] = []
+    inbox = stack.inbox(stack.resource("Ec2EnrichedEventsTopic"))
 
-    def inbox(instance_id: str) -> list[dict[str, Any]]:
-        while True:
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                received.append(json.loads(json.loads(message["Body"])["Message"]))
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return [e for e in received if e["detail"]["Message"]["detail"]["instance-id"] == instance_id]
+    def about(instance_id: str) -> list[dict[str, Any]]:
+        events = [json.loads(n["Message"]) for n in inbox.messages()]
+        return [e for e in events if e["detail"]["Message"]["detail"]["instance-id"] == instance_id]
 
-    yield inbox
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=queue)
-
-
-def drain(stack, queue_url: str) -> list[dict[str, Any]]:
-    """Receive (and delete) every message of a queue, with its attributes."""
-    sqs, out = stack.client("sqs"), []
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       MessageAttributeNames=["All"]).get("Messages", [])
-        if not messages:
-            return out
-        for message in messages:
-            out.append(message)
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    yield about
+    inbox.close()
 
 
 
@@ -420,7 +395,7 @@ def test_undeliverable_state_change_lands_in_the_dead_letter_queue(stack, trigge
     events = stack.client("events")
     [target] = events.list_targets_by_rule(Rule=trigger_rule)["Targets"]
     dlq = stack.resource("Ec2StateChangeDLQ")
-    drain(stack, dlq)
+    stack.drain(dlq)
     missing = target["Arn"].replace(":stateMachine:", ":stateMachine:Deleted")
     events.put_targets(Rule=trigger_rule, Targets=[{**target, "Arn": missing}])
     try:
@@ -430,7 +405,7 @@ def test_undeliverable_state_change_lands_in_the_dead_letter_queue(stack, trigge
     finally:
         events.put_targets(Rule=trigger_rule, Targets=[target])
 
-    [dead] = drain(stack, dlq)
+    [dead] = stack.drain(dlq)
     body = json.loads(dead["Body"])
     assert body["detail"] == event["detail"] and body["detail-type"] == event["detail-type"]
     attributes = {name: value["StringValue"] for name, value in dead["MessageAttributes"].items()}
@@ -443,7 +418,7 @@ def test_undeliverable_enriched_event_lands_in_the_consumer_dead_letter_queue(st
     bus = stack.resource("ApplicationEventBus")
     [target] = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
     dlq = stack.resource("Ec2EnrichedEventsDLQ")
-    drain(stack, dlq)
+    stack.drain(dlq)
     events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**target, "Arn": target["Arn"] + "-deleted"}])
     try:
         instance_id = launch_instance(stack, "web-frontend-4")
@@ -451,7 +426,7 @@ def test_undeliverable_enriched_event_lands_in_the_consumer_dead_letter_queue(st
     finally:
         events.put_targets(Rule=rule, EventBusName=bus, Targets=[target])
     assert execution.status == "SUCCEEDED"  # the workflow did publish; delivery is the rule's job
-    [dead] = drain(stack, dlq)
+    [dead] = stack.drain(dlq)
     assert json.loads(dead["Body"])["detail"]["Message"]["detail"]["refined"]["instancename"] == "web-frontend-4"
 
 

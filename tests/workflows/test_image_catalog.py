@@ -83,26 +83,9 @@ def moderators_inbox(stack):
 
     ``inbox(key)`` lists the notifications (SNS envelopes) received about that key.
     """
-    sqs, sns = stack.client("sqs"), stack.client("sns")
-    queue = sqs.create_queue(QueueName=f"moderators-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = sns.subscribe(TopicArn=stack.resource("ImageModeratorsTopic"), Protocol="sqs",
-                                 Endpoint=arn)["SubscriptionArn"]
-    received: list[dict[str, Any]] = []
-
-    def inbox(key: str) -> list[dict[str, Any]]:
-        while True:
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                received.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return [n for n in received if f"Key: {key}\n" in n["Message"]]
-
-    yield inbox
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=queue)
+    inbox = stack.inbox(stack.resource("ImageModeratorsTopic"))
+    yield lambda key: [n for n in inbox.messages() if f"Key: {key}\n" in n["Message"]]
+    inbox.close()
 
 
 def upload(stack, bucket: str, body: bytes = BEACH, suffix: str = ".png", key: str | None = None,
