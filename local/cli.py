@@ -246,9 +246,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # expected failures print one line, never a stack trace
+        from botocore.exceptions import ClientError
+
         from local.engine.mock_config import MockConfigError
         from local.stack.template import TemplateError
 
+        if isinstance(error, ClientError):  # an AWS API refused the request: its code and message suffice
+            details = error.response.get("Error", {})
+            print(f"error: {details.get('Code')}: {details.get('Message')}", file=sys.stderr)
+            return 2
         if isinstance(error, MockConfigError | TemplateError | FileNotFoundError | TimeoutError | ValueError):
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -429,7 +429,7 @@ def _select_mock_test_case_at_start() -> None:
 
     An unknown test case is rejected at StartExecution with a clear ``InvalidArn``-style error.
     """
-    from moto.stepfunctions.parser.api import InvalidArn
+    from moto.stepfunctions.exceptions import InvalidArn
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
