@@ -175,57 +175,104 @@ def _recordings_uploaded(stack: Stack, outcome: Outcome) -> None:
     outcome.result = "; ".join(results)
 
 
+def play_conversation(  # noqa: PLR0915 - one branch per kind of step
+    stack: Stack, demo: dict[str, Any], suffix: str | None = None,
+) -> dict[str, Any]:
+    """Play the ``steps`` of ``events/demo-conversation.json``; raise :class:`DemoFailure` at the first miss.
+
+    The appointment id gets ``suffix`` (each appointment is asked only once). Returns what the conversation
+    produced: ``appointmentId``, ``execution``, ``texts`` (the SMS bodies sent), ``event`` and ``record``.
+    """
+    from boto3.dynamodb.types import TypeDeserializer
+
+    original = demo["customer"]["appointmentId"]
+    appointment_id = f"{original}-{suffix or uuid.uuid4().hex[:6]}"
+    steps = json.loads(json.dumps(demo["steps"]).replace(original, appointment_id))
+    ddb, sent_from = stack.client("dynamodb"), len(stack.sent_sms)
+    lookup = stack.resource("FeedbackMessageLookupTable")
+    listeners = {step["detailType"]: _bus_listener(stack, stack.resource(step["bus"]), {
+        "source": [step["source"]], "detail-type": [step["detailType"]], "detail": {"appointmentId": [appointment_id]}})
+        for step in steps if step["action"] == "expectEvent"}
+    played: dict[str, Any] = {"appointmentId": appointment_id, "texts": []}
+    latest: dict[str, Any] | None = None
+
+    def check(what: str, actual: Any, expected: Any) -> None:
+        if actual != expected:
+            raise DemoFailure(f"{what}: expected {expected!r}, got {actual!r}")
+
+    def execution() -> Execution:
+        if "execution" not in played:
+            started = stack.eventually(lambda: next((arn for arn in stack.executions("feedback-conversation")
+                                                     if (stack.execution(arn).input or {}).get("appointmentId")
+                                                     == appointment_id), None),
+                                       timeout=TIMEOUT, message="the table change started no conversation")
+            played["execution"] = stack.wait(started, timeout=TIMEOUT)
+        return played["execution"]
+
+    def plain(item: dict[str, Any]) -> dict[str, Any]:
+        values = {name: TypeDeserializer().deserialize(value) for name, value in item.items()}
+        return json.loads(json.dumps(values, default=lambda v: int(v) if v == int(v) else float(v)))
+
+    for step in steps:
+        action = step["action"]
+        if action == "putItem":
+            ddb.put_item(TableName=stack.resource(step["table"]), Item={k: {"S": v} for k, v in step["item"].items()})
+        elif action == "updateItem":
+            names = {f"#a{i}": name for i, name in enumerate(step["set"])}
+            ddb.update_item(TableName=stack.resource(step["table"]), Key={k: {"S": v} for k, v in step["key"].items()},
+                            UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(names))),
+                            ExpressionAttributeNames=names,
+                            ExpressionAttributeValues={f":v{i}": {"S": v} for i, v in enumerate(step["set"].values())})
+        elif action == "expectSms":
+            latest = stack.eventually(
+                lambda s=step, after=sent_from: next(
+                    (m for m in stack.sent_sms[after:] if m["DestinationPhoneNumber"] == s["to"]), None),
+                timeout=TIMEOUT, message=f"no SMS was sent to the customer ({step['body'][:40]}…)")
+            sent_from = stack.sent_sms.index(latest) + 1
+            played["texts"].append(latest["MessageBody"])
+            check("SMS sent", latest["MessageBody"], step["body"])
+        elif action == "reply":
+            if latest is None:
+                raise DemoFailure("a reply step comes before any expected SMS")
+            # A person answers seconds later, when the workflow already waits with its token stored.
+            stack.eventually(lambda m=latest: ddb.get_item(TableName=lookup, Key={"MessageId": {"S": m["MessageId"]}})
+                             .get("Item"), timeout=TIMEOUT, message="the workflow never waited for the reply")
+            stack.client("sns").publish(TopicArn=stack.resource("FeedbackInboundSmsTopic"), Message=json.dumps({
+                "originationNumber": step["from"], "destinationNumber": latest["OriginationIdentity"],
+                "messageKeyword": "KEYWORD_123456789012", "messageBody": step["body"],
+                "previousPublishedMessageId": latest["MessageId"], "inboundMessageId": str(uuid.uuid4()),
+            }))
+        elif action == "expectEvent":
+            event = _receive(stack, listeners[step["detailType"]], f"the {step['detailType']} event")
+            played["event"] = event
+            check(f"{step['detailType']} event", {k: event["detail"].get(k) for k in step["detail"]}, step["detail"])
+        elif action == "expectItem":
+            execution()
+            item = ddb.get_item(TableName=stack.resource(step["table"]), ConsistentRead=True,
+                                Key={k: {"S": v} for k, v in step["key"].items()}).get("Item")
+            record = plain(item or {})
+            played["record"] = record
+            check("feedback record", {k: record.get(k) for k in step["attributes"]}, step["attributes"])
+            check("replies recorded", [r.get("MessageBody") for r in record.get("Replies", [])], step["replies"])
+        elif action == "expectExecution":
+            ended = execution()
+            check("execution status", ended.status, step["status"])
+            check("execution output", ended.output, step["output"])
+        else:
+            raise DemoFailure(f"unknown demo step {action!r}")
+    return played
+
+
 def _feedback_conversation(stack: Stack, outcome: Outcome) -> None:
     demo = _demo_file("feedback-conversation", "demo-conversation.json")
-    detail = _demo_file("feedback-conversation", demo["appointmentEvent"])["detail"]
-    appointment_id = f"{detail['appointmentId']}-{uuid.uuid4().hex[:6]}"
-    phone = detail["customerPhone"]
-    support_queue = _bus_listener(stack, stack.resource("ApplicationEventBus"),
-                                  {"detail-type": ["CallbackRequested"], "detail": {"appointmentId": [appointment_id]}})
-    ddb = stack.client("dynamodb")
-    table = stack.resource("FeedbackAppointmentsTable")
-    item = {"AppointmentId": {"S": appointment_id}, "CustomerName": {"S": detail["customerName"]},
-            "CustomerPhone": {"S": phone}, "AppointmentStatus": {"S": "SCHEDULED"}}
-    ddb.put_item(TableName=table, Item=item)
-    known = set(stack.executions("feedback-conversation"))
-    sent_before = len(stack.sent_sms)
-    ddb.update_item(TableName=table, Key={"AppointmentId": {"S": appointment_id}},
-                    UpdateExpression="SET AppointmentStatus = :done",
-                    ExpressionAttributeValues={":done": {"S": "COMPLETED"}})
-    outcome.trigger = f"appointment {appointment_id} set to COMPLETED in the appointments table; customer replies " + \
-        " then ".join(repr(reply) for reply in demo["replies"])
-
-    def next_sms(after: int) -> dict[str, Any]:
-        return stack.eventually(
-            lambda: next((m for m in stack.sent_sms[after:] if m["DestinationPhoneNumber"] == phone), None),
-            timeout=TIMEOUT, message="the workflow never texted the customer")
-
-    topic = stack.resource("FeedbackInboundSmsTopic")
-    for reply in demo["replies"]:
-        question = next_sms(sent_before)
-        sent_before = stack.sent_sms.index(question) + 1
-        stack.client("sns").publish(TopicArn=topic, Message=json.dumps({
-            "originationNumber": phone, "destinationNumber": question["OriginationIdentity"],
-            "messageKeyword": "KEYWORD_123456789012", "messageBody": reply,
-            "previousPublishedMessageId": question["MessageId"], "inboundMessageId": str(uuid.uuid4()),
-        }))
-    execution = _started_by_trigger(stack, "feedback-conversation", known,
-                                    lambda i: (i or {}).get("appointmentId") == appointment_id)
-    outcome.executions.append(execution)
-    expected = demo["expected"]
-    texts = [m["MessageBody"] for m in stack.sent_sms if m["DestinationPhoneNumber"] == phone]
-    _expect(outcome, "messages texted to the customer", texts[-len(expected["messagesSent"]):],
-            expected["messagesSent"])
-    record = ddb.get_item(TableName=stack.resource("FeedbacksTable"),
-                          Key={"AppointmentId": {"S": appointment_id}}).get("Item", {})
-    _expect(outcome, "feedback status", record.get("Status", {}).get("S"), expected["status"])
-    _expect(outcome, "feedback score", record.get("Score", {}).get("N"), str(expected["score"]))
-    _expect(outcome, "callback requested", record.get("CallbackRequested", {}).get("S"),
-            expected["callbackRequested"])
-    event = _receive(stack, support_queue, "the CallbackRequested event for the support team")
-    outcome.result = (f"score {record.get('Score', {}).get('N')}, callback requested "
-                      f"({event['detail-type']} on the application bus), {len(texts)} SMS sent, "
-                      f"status {record.get('Status', {}).get('S')}")
+    replies = [step["body"] for step in demo["steps"] if step["action"] == "reply"]
+    outcome.trigger = (f"appointment {demo['customer']['appointmentId']}-… set to COMPLETED in the appointments "
+                       f"table; the customer replies " + " then ".join(repr(reply) for reply in replies))
+    played = play_conversation(stack, demo)
+    outcome.executions.append(played["execution"])
+    record = played.get("record", {})
+    outcome.result = (f"score {record.get('Score')}, callback requested ({played['event']['detail-type']} on the "
+                      f"application bus), {len(played['texts'])} SMS sent, status {record.get('Status')}")
 
 
 SCENARIOS = [
