@@ -80,22 +80,6 @@ def _expect(outcome: Outcome, what: str, actual: Any, expected: Any) -> None:
         outcome.problems.append(f"{what}: expected {expected!r}, got {actual!r}")
 
 
-def _bus_listener(stack: Stack, bus: str, pattern: dict[str, Any]) -> str:
-    """A rule on ``bus`` sending matching events to a fresh queue, as a consumer of those events would."""
-    sqs, events = stack.client("sqs"), stack.client("events")
-    url = sqs.create_queue(QueueName=f"demo-listener-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = f"demo-listener-{uuid.uuid4().hex[:8]}"
-    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
-    return url
-
-
-def _receive(stack: Stack, queue_url: str, what: str) -> dict[str, Any]:
-    messages = stack.eventually(lambda: stack.drain(queue_url), timeout=TIMEOUT, message=f"{what} never arrived")
-    return json.loads(messages[0]["Body"])
-
-
 # --- the scenarios ---------------------------------------------------------------------------------------
 
 
@@ -190,7 +174,7 @@ def play_conversation(  # noqa: PLR0915 - one branch per kind of step
     steps = json.loads(json.dumps(demo["steps"]).replace(original, appointment_id))
     ddb, sent_from = stack.client("dynamodb"), len(stack.sent_sms)
     lookup = stack.resource("FeedbackMessageLookupTable")
-    listeners = {step["detailType"]: _bus_listener(stack, stack.resource(step["bus"]), {
+    listeners = {step["detailType"]: stack.listen(stack.resource(step["bus"]), {
         "source": [step["source"]], "detail-type": [step["detailType"]], "detail": {"appointmentId": [appointment_id]}})
         for step in steps if step["action"] == "expectEvent"}
     played: dict[str, Any] = {"appointmentId": appointment_id, "texts": []}
@@ -243,7 +227,8 @@ def play_conversation(  # noqa: PLR0915 - one branch per kind of step
                 "previousPublishedMessageId": latest["MessageId"], "inboundMessageId": str(uuid.uuid4()),
             }))
         elif action == "expectEvent":
-            event = _receive(stack, listeners[step["detailType"]], f"the {step['detailType']} event")
+            event = stack.eventually(listeners[step["detailType"]].messages, timeout=TIMEOUT,
+                                     message=f"the {step['detailType']} event never arrived")[0]
             played["event"] = event
             check(f"{step['detailType']} event", {k: event["detail"].get(k) for k in step["detail"]}, step["detail"])
         elif action == "expectItem":
@@ -260,6 +245,8 @@ def play_conversation(  # noqa: PLR0915 - one branch per kind of step
             check("execution output", ended.output, step["output"])
         else:
             raise DemoFailure(f"unknown demo step {action!r}")
+    for listener in listeners.values():
+        listener.close()
     return played
 
 

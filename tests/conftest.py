@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -21,6 +23,19 @@ def stack():
     """The project's template provisioned once on the embedded engine, all workflows' test cases loaded."""
     with Stack.launch(ROOT / "template.yaml") as running:
         yield running
+
+
+@contextlib.contextmanager
+def rule_paused(stack: Stack, rule_logical_id: str) -> Iterator[None]:
+    """Detach a trigger rule's targets for a while, so that a test can start executions itself, as the console does."""
+    events = stack.client("events")
+    rule = stack.resource(rule_logical_id)
+    targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+    events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
+    try:
+        yield
+    finally:
+        events.put_targets(Rule=rule, Targets=targets)
 
 
 def load_handler(task: str) -> ModuleType:

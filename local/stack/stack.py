@@ -31,26 +31,45 @@ _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 class Inbox:
-    """An SQS queue subscribed to a topic: what one of its subscribers (a mailbox, a consumer) receives."""
+    """A queue fed by a topic subscription or a bus rule: what a subscriber or an event consumer receives.
 
-    def __init__(self, stack: Stack, topic_arn: str) -> None:
+    Make one with :meth:`Stack.inbox` (a topic) or :meth:`Stack.listen` (a bus and an event pattern).
+    """
+
+    def __init__(self, stack: Stack) -> None:
         self.stack, self.received = stack, []
+        self._undo: list[Callable[[], Any]] = []
         sqs = stack.client("sqs")
         self.queue_url = sqs.create_queue(QueueName=f"inbox-{uuid.uuid4().hex[:12]}")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url,
-                                             AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.subscription = stack.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs",
-                                                          Endpoint=queue_arn)["SubscriptionArn"]
+        self._undo.append(lambda: sqs.delete_queue(QueueUrl=self.queue_url))
+        self.queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url,
+                                                  AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def subscribe(self, topic_arn: str) -> Inbox:
+        """Receive what ``topic_arn`` publishes (SNS envelopes)."""
+        sns = self.stack.client("sns")
+        subscription = sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=self.queue_arn)["SubscriptionArn"]
+        self._undo.append(lambda: sns.unsubscribe(SubscriptionArn=subscription))
+        return self
+
+    def listen(self, bus: str, pattern: dict[str, Any]) -> Inbox:
+        """Receive the events put on ``bus`` that match ``pattern``, through a rule of its own."""
+        events, rule = self.stack.client("events"), f"inbox-{uuid.uuid4().hex[:12]}"
+        events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "inbox", "Arn": self.queue_arn}])
+        self._undo += [lambda: events.delete_rule(Name=rule, EventBusName=bus),  # undone last to first
+                       lambda: events.remove_targets(Rule=rule, EventBusName=bus, Ids=["inbox"])]
+        return self
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every notification received so far, oldest first (SNS envelopes: ``Message``, ``Subject`` …)."""
+        """Everything received so far, oldest first: SNS envelopes or EventBridge events, as JSON."""
         self.received += [json.loads(m["Body"]) for m in self.stack.drain(self.queue_url)]
         return list(self.received)
 
     def close(self) -> None:
-        """Unsubscribe and delete the queue."""
-        self.stack.client("sns").unsubscribe(SubscriptionArn=self.subscription)
-        self.stack.client("sqs").delete_queue(QueueUrl=self.queue_url)
+        """Remove the subscription or rule, then the queue."""
+        for undo in reversed(self._undo):
+            undo()
 
 
 def billed_transitions(history: list[dict[str, Any]]) -> int:
@@ -243,7 +262,11 @@ class Stack:
 
     def inbox(self, topic_arn: str) -> Inbox:
         """Subscribe a fresh queue to ``topic_arn``; read what arrives with :meth:`Inbox.messages`."""
-        return Inbox(self, topic_arn)
+        return Inbox(self).subscribe(topic_arn)
+
+    def listen(self, bus: str, pattern: dict[str, Any]) -> Inbox:
+        """Route the events on ``bus`` matching ``pattern`` to a fresh queue; read them with :meth:`Inbox.messages`."""
+        return Inbox(self).listen(bus, pattern)
 
     def drain(self, queue_url: str) -> list[dict[str, Any]]:
         """Receive and delete every message waiting in a queue, with its attributes."""

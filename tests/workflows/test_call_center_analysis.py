@@ -19,7 +19,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from tests.conftest import ROOT, load_json
+from tests.conftest import ROOT, load_json, rule_paused
 
 WORKFLOW = "call-center-analysis"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"
@@ -68,12 +68,8 @@ def console_starts_only(stack, request):
     if "live_upload_rule" in request.fixturenames:
         yield
         return
-    events = stack.client("events")
-    rule = stack.resource("CallAnalysisStateMachineRecordingUploaded")
-    targets = events.list_targets_by_rule(Rule=rule)["Targets"]
-    events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
-    yield
-    events.put_targets(Rule=rule, Targets=targets)
+    with rule_paused(stack, "CallAnalysisStateMachineRecordingUploaded"):
+        yield
 
 
 @pytest.fixture()
@@ -135,31 +131,18 @@ def emails_about(stack, key: str) -> list[dict[str, Any]]:
 @pytest.fixture()
 def call_analyzed_events(stack):
     """Subscribe a queue to one recording's CallAnalyzed events: ``subscribe(uri)`` returns ``fetch()``."""
-    sqs, events = stack.client("sqs"), stack.client("events")
-    bus = stack.resource("ApplicationEventBus")
-    created: list[tuple[str, str]] = []
+    inboxes = []
 
     def subscribe(recording_uri: str):
-        name = f"call-analyzed-{uuid.uuid4().hex[:8]}"
-        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({
+        inbox = stack.listen(stack.resource("ApplicationEventBus"), {
             "source": ["custom.callcenter"], "detail-type": ["CallAnalyzed"],
-            "detail": {"recordingUri": [recording_uri]}}))
-        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
-        created.append((name, queue))
-
-        def fetch() -> list[dict[str, Any]]:
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-            return [json.loads(m["Body"]) for m in messages]
-
-        return fetch
+            "detail": {"recordingUri": [recording_uri]}})
+        inboxes.append(inbox)
+        return inbox.messages
 
     yield subscribe
-    for name, queue in created:
-        events.remove_targets(Rule=name, EventBusName=bus, Ids=["queue"])
-        events.delete_rule(Name=name, EventBusName=bus)
-        sqs.delete_queue(QueueUrl=queue)
+    for inbox in inboxes:
+        inbox.close()
 
 
 def combine(pieces: list[tuple[int, str, dict[str, float]]]) -> tuple[str, dict[str, float]]:

@@ -175,26 +175,10 @@ def still_waiting(stack, arn: str, state: str) -> bool:
 @pytest.fixture(scope="module")
 def callback_requests(stack):
     """CallbackRequested events on the application bus, caught by a queue: ``fetch(appointment_id)``."""
-    events, sqs = stack.client("events"), stack.client("sqs")
-    bus = stack.resource("ApplicationEventBus")
-    name = f"test-callback-requested-{uuid.uuid4().hex[:6]}"
-    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(
-        {"source": ["custom.feedback"], "detail-type": ["CallbackRequested"]}))
-    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
-    seen: list[dict[str, Any]] = []
-
-    def fetch(appointment_id: str) -> list[dict[str, Any]]:
-        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-            seen.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return [e for e in seen if e["detail"]["appointmentId"] == appointment_id]
-
-    yield fetch
-    events.remove_targets(Rule=name, EventBusName=bus, Ids=["queue"])
-    events.delete_rule(Name=name, EventBusName=bus)
-    sqs.delete_queue(QueueUrl=queue)
+    inbox = stack.listen(stack.resource("ApplicationEventBus"),
+                         {"source": ["custom.feedback"], "detail-type": ["CallbackRequested"]})
+    yield lambda appointment_id: [e for e in inbox.messages() if e["detail"]["appointmentId"] == appointment_id]
+    inbox.close()
 
 
 class ReceiverLogs(logging.Handler):

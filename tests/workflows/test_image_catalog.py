@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.conftest import ROOT, load_json
+from tests.conftest import ROOT, load_json, rule_paused
 
 WORKFLOW = "image-catalog"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"
@@ -61,12 +61,8 @@ def console_starts_only(stack, request):
     if "live_upload_rule" in request.fixturenames:
         yield
         return
-    events = stack.client("events")
-    rule = stack.resource("ImageCatalogStateMachineImageUploaded")
-    targets = events.list_targets_by_rule(Rule=rule)["Targets"]
-    events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
-    yield
-    events.put_targets(Rule=rule, Targets=targets)
+    with rule_paused(stack, "ImageCatalogStateMachineImageUploaded"):
+        yield
 
 
 @pytest.fixture()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -63,25 +62,9 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 @pytest.fixture()
 def bus_events(stack):
     """Every event put on the application bus while the test runs (a catch-all rule to a queue)."""
-    events, sqs = stack.client("events"), stack.client("sqs")
-    bus, name = stack.resource("ApplicationEventBus"), f"privacy-{uuid.uuid4().hex[:8]}"
-    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"account": [ACCOUNT_ID]}))
-    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
-    seen: list[dict[str, Any]] = []
-
-    def read() -> list[dict[str, Any]]:
-        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                seen.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return seen
-
-    yield read
-    events.remove_targets(Rule=name, EventBusName=bus, Ids=["queue"])
-    events.delete_rule(Name=name, EventBusName=bus)
-    sqs.delete_queue(QueueUrl=queue)
+    inbox = stack.listen(stack.resource("ApplicationEventBus"), {"account": [ACCOUNT_ID]})
+    yield inbox.messages
+    inbox.close()
 
 
 def low_score_with_callback(stack, customer: Customer, stranger: str | None = None) -> tuple[str, list[str]]:
