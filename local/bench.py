@@ -245,7 +245,7 @@ def _lambda_cold_starts(stack: Any, runs: int = 3) -> dict[str, Any]:
 
 def run_bench(args: argparse.Namespace) -> int:
     """Measure, print a table and optionally write JSON; 0 unless a measurement failed."""
-    from local.cli import launch_stack
+    from local.cli import launch_stack, write_figures
 
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
     template = Path(args.template).resolve()
@@ -271,9 +271,7 @@ def run_bench(args: argparse.Namespace) -> int:
     report["reference"]["speedup_vs_stock"] = round(statistics.geometric_mean(
         [report["reference"][name]["speedup_vs_stock"] for name in REFERENCE_MACHINES]), 2)
     _print_report(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-        print(f"\nWrote {args.json}")
+    write_figures(args.json, report)
     return 0
 
 

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from local.stack.stack import PROJECT_ROOT
 
@@ -21,6 +22,13 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
             raise SystemExit(f"--parameter takes NAME=VALUE, got {pair!r}")
         out[key] = value
     return out
+
+
+def write_figures(path: str | None, figures: Any) -> None:
+    """Write a report's figures as JSON when ``--json FILE`` was given (bench, cost, report)."""
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        print(f"\nWrote {path}")
 
 
 def launch_stack(args: argparse.Namespace):

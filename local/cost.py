@@ -133,7 +133,7 @@ def _on_a_cycle(states: dict[str, Any], start: str) -> bool:
 
 def run_cost(args: argparse.Namespace) -> int:
     """Run every path, price it, print a table and optionally write JSON."""
-    from local.cli import launch_stack
+    from local.cli import launch_stack, write_figures
 
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
     prices = json.loads(PRICES_FILE.read_text())
@@ -159,9 +159,7 @@ def run_cost(args: argparse.Namespace) -> int:
                      express_per_million=None if express is None else round(express, 2),
                      recommended_type=cheaper, template_uses_recommended=entry["template_type"] == cheaper)
     _print(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-        print(f"\nWrote {args.json}")
+    write_figures(args.json, report)
     return 0
 
 

@@ -457,13 +457,13 @@ def run_report(args: Any) -> int:
         0 when everything sent arrived once and as expected, else 1.
 
     """
+    from local.cli import write_figures
+
     with served(extra_args=["--template", args.template]) as first:
         results = run_load(clients(first["endpoint"]), first["resources"], args.events, args.conversations)
     for result in results:
         print(result.line())
         for problem in result.problems:
             print(f"  problem: {problem}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump([asdict(r) | {"ok": r.ok} for r in results], out, indent=2)
+    write_figures(args.json, [asdict(r) | {"ok": r.ok} for r in results])
     return 0 if all(r.ok for r in results) else 1

@@ -2046,7 +2046,7 @@ def format_report(figures: dict[str, Any]) -> str:
 
 def run_report(args: Any) -> int:
     """``python -m local report reliability``: print the figures (and write them as JSON); 0 when all held."""
-    from local.cli import launch_stack
+    from local.cli import launch_stack, write_figures
 
     try:
         import hypothesis  # noqa: F401 - a dev dependency
@@ -2058,6 +2058,5 @@ def run_report(args: Any) -> int:
     with launch_stack(args) as stack:
         figures = reliability_figures(stack, args.only, args.examples)
     print(format_report(figures))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    write_figures(args.json, figures)
     return 0 if all_handled(figures) else 1
