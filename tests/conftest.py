@@ -14,6 +14,7 @@ from types import ModuleType
 import pytest
 
 from local.stack import Stack
+from local.stack.functions import LambdaContext
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,12 @@ def rule_paused(stack: Stack, rule_logical_id: str) -> Iterator[None]:
         yield
     finally:
         events.put_targets(Rule=rule, Targets=targets)
+
+
+def lambda_context(function_name: str, memory_mb: int = 256) -> LambdaContext:
+    """The Lambda context a handler gets, for unit tests calling it directly."""
+    return LambdaContext(function_name, memory_mb, 30,
+                         f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}")
 
 
 def load_handler(task: str) -> ModuleType:

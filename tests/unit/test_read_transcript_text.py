@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import load_handler
+from tests.conftest import lambda_context, load_handler
 
 app = load_handler("read_transcript_text")
-
-
-@dataclass
-class Context:
-    function_name: str = "CallReadTranscriptFunction"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:CallReadTranscriptFunction"
-    aws_request_id: str = "unit-test"
+CONTEXT = lambda_context("CallReadTranscriptFunction", 512)
 
 
 class FakeS3:
@@ -45,7 +37,7 @@ def test_returns_only_the_text_of_a_large_transcript(monkeypatch):
     fake = FakeS3({("calls", "transcripts/job.json"): transcript(text, words=3000)})
     monkeypatch.setattr(app, "s3", fake)
     assert len(fake.objects[("calls", "transcripts/job.json")]) > 256 * 1024
-    result = app.lambda_handler({"bucket": "calls", "key": "transcripts/job.json"}, Context())
+    result = app.lambda_handler({"bucket": "calls", "key": "transcripts/job.json"}, CONTEXT)
     assert result == {"transcript": text, "bytes": len(text.encode())}
     assert fake.requests == [("calls", "transcripts/job.json")]
 
@@ -58,10 +50,10 @@ def test_returns_only_the_text_of_a_large_transcript(monkeypatch):
 def test_unusable_objects_are_refused_by_name(monkeypatch, body, error):
     monkeypatch.setattr(app, "s3", FakeS3({("calls", "k"): body}))
     with pytest.raises(getattr(app, error)):
-        app.lambda_handler({"bucket": "calls", "key": "k"}, Context())
+        app.lambda_handler({"bucket": "calls", "key": "k"}, CONTEXT)
 
 
 @pytest.mark.parametrize("event", [{}, {"bucket": "calls"}, {"bucket": "", "key": "k"}, "calls/k"])
 def test_invalid_requests_are_refused_by_name(event):
     with pytest.raises(app.InvalidTranscriptRequest):
-        app.lambda_handler(event, Context())
+        app.lambda_handler(event, CONTEXT)

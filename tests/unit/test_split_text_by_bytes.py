@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from tests.conftest import load_handler
+from tests.conftest import lambda_context, load_handler
 
 app = load_handler("split_text_by_bytes")
-
-
-@dataclass
-class Context:
-    function_name: str = "CallSplitTextFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:CallSplitTextFunction"
-    aws_request_id: str = "unit-test"
+CONTEXT = lambda_context("CallSplitTextFunction", 256)
 
 
 def size(text: str) -> int:
@@ -54,7 +45,7 @@ def test_whitespace_is_normalised_and_empty_text_gives_no_piece():
 
 def test_handler_returns_pieces_with_their_sizes():
     """The handler answers what the state machine reads: chunks with text and bytes, count and total."""
-    result = app.lambda_handler({"text": "Un. Deux. Trois.", "maxBytes": 9}, Context())
+    result = app.lambda_handler({"text": "Un. Deux. Trois.", "maxBytes": 9}, CONTEXT)
     assert result == {"chunks": [{"text": "Un. Deux.", "bytes": 9}, {"text": "Trois.", "bytes": 6}],
                       "chunkCount": 2, "totalBytes": 16}
 
@@ -65,4 +56,4 @@ def test_handler_returns_pieces_with_their_sizes():
 ])
 def test_invalid_requests_are_refused_by_name(event):
     with pytest.raises(app.InvalidSplitRequest):
-        app.lambda_handler(event, Context())
+        app.lambda_handler(event, CONTEXT)
