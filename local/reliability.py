@@ -42,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from local.stack.stack import PROJECT_ROOT, Execution
+from local.stack.stack import PROJECT_ROOT, Execution, Inbox
 
 WORKFLOWS = ("ec2-enrichment", "image-catalog", "call-center-analysis", "feedback-conversation")
 
@@ -355,39 +355,19 @@ def finished(stack: Any, arn: str, timeout: float = 30.0) -> Execution:
     return stack.wait(arn, timeout)
 
 
-class Probe:
+class Probe(Inbox):
     """A queue that catches what the workflows publish: application-bus events and the moderators' messages."""
 
     SOURCES = ("custom.enriched.ec2", "custom.callcenter", "custom.feedback")
     TOPICS = ("ImageModeratorsTopic",)
 
     def __init__(self, stack: Any) -> None:
-        self.stack = stack
-        sqs, events, sns = stack.client("sqs"), stack.client("events"), stack.client("sns")
-        self.name = f"reliability-probe-{uuid.uuid4().hex[:8]}"
-        self.queue = sqs.create_queue(QueueName=self.name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.bus = stack.resource("ApplicationEventBus") if "ApplicationEventBus" in stack.template.resources else None
-        if self.bus:
-            events.put_rule(Name=self.name, EventBusName=self.bus,
-                            EventPattern=json.dumps({"source": list(self.SOURCES)}))
-            events.put_targets(Rule=self.name, EventBusName=self.bus, Targets=[{"Id": "probe", "Arn": arn}])
-        self.subscriptions = [
-            sns.subscribe(TopicArn=stack.resource(topic), Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
-            for topic in self.TOPICS if topic in stack.template.resources
-        ]
-        self.seen: list[dict[str, Any]] = []
-
-    def messages(self) -> list[dict[str, Any]]:
-        """Everything caught so far (bus events as delivered, SNS notifications as envelopes)."""
-        sqs = self.stack.client("sqs")
-        while True:
-            batch = sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return self.seen
-            for message in batch:
-                self.seen.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        super().__init__(stack)
+        if "ApplicationEventBus" in stack.template.resources:
+            self.listen(stack.resource("ApplicationEventBus"), {"source": list(self.SOURCES)})
+        for topic in self.TOPICS:
+            if topic in stack.template.resources:
+                self.subscribe(stack.resource(topic))
 
     def events(self, source: str) -> list[dict[str, Any]]:
         """Bus events of ``source``."""
@@ -396,16 +376,6 @@ class Probe:
     def notifications(self) -> list[dict[str, Any]]:
         """SNS notifications (envelopes with ``Message``)."""
         return [m for m in self.messages() if m.get("Type") == "Notification"]
-
-    def close(self) -> None:
-        """Remove the rule, the subscriptions and the queue."""
-        events, sns, sqs = self.stack.client("events"), self.stack.client("sns"), self.stack.client("sqs")
-        if self.bus:
-            events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=["probe"])
-            events.delete_rule(Name=self.name, EventBusName=self.bus)
-        for subscription in self.subscriptions:
-            sns.unsubscribe(SubscriptionArn=subscription)
-        sqs.delete_queue(QueueUrl=self.queue)
 
 
 # --- the fault matrix ------------------------------------------------------------------------------------------
