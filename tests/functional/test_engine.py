@@ -455,6 +455,35 @@ def test_upload_to_an_eventbridge_enabled_bucket_emits_object_created(stack):
     assert event["time"].endswith("Z")
 
 
+def test_object_created_leaves_once_the_object_has_its_metadata(stack, monkeypatch):
+    """The Object Created event is emitted after S3 has stored the object's metadata, as in AWS.
+
+    A workflow started by the event reads ``Content-Language`` and ``x-amz-meta-*`` at once; moto used to emit
+    the event before setting them.
+    """
+    from moto.events.models import EventsBackend
+
+    s3 = stack.client("s3")
+    bucket = f"engine-meta-{uuid.uuid4().hex[:6]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket,
+                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    seen = []
+    original = EventsBackend.put_events
+
+    def put_events(self, entries):
+        for entry in entries:
+            if entry.get("DetailType") == "Object Created":
+                key = json.loads(entry["Detail"])["object"]["key"]
+                head = s3.head_object(Bucket=bucket, Key=key)
+                seen.append((head.get("ContentLanguage"), head["Metadata"]))
+        return original(self, entries)
+
+    monkeypatch.setattr(EventsBackend, "put_events", put_events)
+    s3.put_object(Bucket=bucket, Key="calls/a.mp3", Body=b"x", ContentLanguage="fr-FR", Metadata={"labels": "Sea:90"})
+    assert seen == [("fr-FR", {"labels": "Sea:90"})]
+
+
 def test_sns_subscription_invokes_a_lambda_handler(stack, payment_function):
     """A message published to a topic with a Lambda subscription runs the handler with the SNS event."""
     seen = []
