@@ -143,9 +143,9 @@ def _reference_runner(machines: dict[str, dict], seconds: float, stock: bool) ->
             execution = client.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex,
                                                input=json.dumps({"id": instance}))
             if not stock:
-                from local.engine import adaptations
+                from local.engine import executions
 
-                adaptations.wait_for_end(execution["executionArn"], 30)
+                executions.wait_for_end(execution["executionArn"], 30)
             while (status := client.describe_execution(executionArn=execution["executionArn"])["status"]) == "RUNNING":
                 time.sleep(0.001)
             if status != "SUCCEEDED":

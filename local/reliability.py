@@ -142,7 +142,7 @@ def error_classes(state: dict[str, Any]) -> list[ErrorClass]:
         Throttling, server error, access denied and validation, then ``timeout`` if the state has one.
 
     """
-    from local.engine.adaptations import SERVICE_ERROR_PREFIX, sdk_error_name
+    from local.engine.sdk import SERVICE_ERROR_PREFIX, sdk_error_name
 
     service, action, sdk = task_api(state["Resource"])
     classes: list[ErrorClass] = []
@@ -533,19 +533,19 @@ class FaultMatrix:
         self._baselines: dict[tuple[str, str], Baseline] = {}
 
     def __enter__(self) -> FaultMatrix:
-        from local.engine import adaptations
+        from local.engine import executions
         from local.engine.mock_config import MockConfig
 
-        self._previous = adaptations.mock_config
+        self._previous = executions.mock_config
         self._config = MockConfig(json.loads(json.dumps(self._previous.raw)) if self._previous else None)
-        adaptations.mock_config = self._config
+        executions.mock_config = self._config
         self.probe = Probe(self.stack)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        from local.engine import adaptations
+        from local.engine import executions
 
-        adaptations.mock_config = self._previous
+        executions.mock_config = self._previous
         if self.probe:
             self.probe.close()
 
@@ -590,7 +590,7 @@ class FaultMatrix:
         return self._baselines[key]
 
     def _replay(self, call: Call, old: Run, new: Run) -> Any:
-        from local.engine import adaptations
+        from local.engine import sdk
 
         service = call.resource_type.split(":", 1)[-1]
         params = json.loads(_rewrite(call.parameters, old, new))
@@ -598,10 +598,10 @@ class FaultMatrix:
             for entry in params.get("Entries", []):
                 if not isinstance(entry.get("Detail"), str):
                     entry["Detail"] = json.dumps(entry.get("Detail"))
-        client = self.stack.client(adaptations.boto_service_name(service))
+        client = self.stack.client(sdk.boto_service_name(service))
         response = getattr(client, _camel_to_snake(call.resource.split(".", 1)[0]))(**params)
         response.pop("ResponseMetadata", None)
-        return adaptations.to_plain_json(response)
+        return sdk.to_plain_json(response)
 
     def _answers(self, harness: _Harness, state: str, how: str, baseline: Baseline, run: Run) -> list[Any]:
         if how == "job":
@@ -880,7 +880,7 @@ class _CallHarness(_Harness):
         return Run({"bucket": bucket, "key": key}, name, {"key": key, "execution": name})
 
     def job_answer(self, run: Run) -> Any:
-        from local.engine import adaptations
+        from local.engine import sdk
 
         transcribe = self.stack.client("transcribe")
         for _ in range(10):
@@ -888,7 +888,7 @@ class _CallHarness(_Harness):
             if response["TranscriptionJob"]["TranscriptionJobStatus"] in ("COMPLETED", "FAILED"):
                 break
         response.pop("ResponseMetadata", None)
-        return adaptations.to_plain_json(response)
+        return sdk.to_plain_json(response)
 
     def summary(self, run: Run, execution: Any) -> dict[str, Any]:
         uri = f"s3://{run.input['bucket']}/{run.input['key']}"

@@ -128,13 +128,13 @@ def paths(stack: Any, only: list[str] | None = None, main_only: bool = False) ->
 
 def run(stack: Any, path: Path, timeout: float = 30.0) -> str:
     """One execution of ``path``, driven to its end; returns the execution ARN (it must have SUCCEEDED)."""
-    from local.engine import adaptations
+    from local.engine import executions
 
     payload = path.make_input()
     arn = stack.start(path.workflow, payload)
     if path.drive:
         path.drive(arn, payload)
-    if not adaptations.wait_for_end(arn, timeout):
+    if not executions.wait_for_end(arn, timeout):
         raise TimeoutError(f"{path.workflow} ({path.name}): still running after {timeout}s")
     status = stack.client("stepfunctions").describe_execution(executionArn=arn)
     if status["status"] != "SUCCEEDED":

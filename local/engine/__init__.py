@@ -1,0 +1,62 @@
+"""The Step Functions interpreter: moto's, with the fixes that make it answer as AWS does.
+
+moto 5.2.5 vendors LocalStack's ASL interpreter. It runs most of the language; the modules of this package
+each fix one concern of it (the docstring of every patch names the defect), and each fix has a test in
+``tests/unit/test_adaptations.py`` or ``tests/functional/test_engine.py``:
+
+- :mod:`~local.engine.jsonata`: JSONata and variables (moto leaves the evaluator unwired);
+- :mod:`~local.engine.jsonpath`: definite paths yield values; the parser keeps no state between definitions;
+- :mod:`~local.engine.sdk`: service and error names, plain-JSON results, one client per service;
+- :mod:`~local.engine.executions`: names, MockConfigFile test cases, nested starts, task failures, ends;
+- :mod:`~local.engine.virtual_time`: Waits and retries in virtual time (:mod:`~local.engine.clock`);
+- :mod:`~local.engine.caches`: start-up and parse caches (speed only).
+
+The services behind the tasks (Lambda, EventBridge, S3 events, DynamoDB, stand-ins) are emulated by
+:mod:`local.emulation`, which builds on this package. These two packages patch moto; elsewhere moto's
+internals are only read: by the stack (``mock_aws``, the SES and Step Functions backends, EventBridge's pattern
+matcher for Pipes), the server (moto's WSGI application) and validation (the definition parser).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from local.engine.version import MOTO_VERSION
+
+_applied = False
+_apply_lock = threading.Lock()
+
+
+def apply() -> None:
+    """Install every interpreter fix (idempotent); call before the first execution."""
+    global _applied  # noqa: PLW0603 - installed once per process
+    with _apply_lock:
+        if _applied:
+            return
+        import moto
+
+        if moto.__version__ != MOTO_VERSION:
+            raise RuntimeError(
+                f"local.engine is written for moto {MOTO_VERSION}, found {moto.__version__}: "
+                "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
+            )
+        from local.engine import caches, executions, jsonata, jsonpath, sdk, virtual_time
+
+        caches.install()
+        jsonata.install()
+        sdk.install()
+        executions.install()
+        jsonpath.install()
+        virtual_time.install()
+        _applied = True
+
+
+def reset() -> None:
+    """Forget every execution-independent piece of engine state (the stack calls it when it stops)."""
+    from local.engine import executions, sdk
+
+    executions.reset()
+    sdk.reset()
+
+
+__all__ = ["MOTO_VERSION", "apply", "reset"]

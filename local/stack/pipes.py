@@ -17,7 +17,8 @@ import logging
 import re
 from typing import Any
 
-from local.engine import adaptations
+from local.emulation import dynamodb
+from local.engine import jsonpath, sdk
 
 LOG = logging.getLogger("local.pipes")
 _PLACEHOLDER = re.compile(r'("?)<(\$[^>]*)>("?)')
@@ -27,7 +28,7 @@ def render_input_template(template: str, record: dict[str, Any]) -> str:
     """Fill ``<$.path>`` placeholders: a quoted one takes the value's text, a bare one its JSON."""
 
     def fill(match: re.Match) -> str:
-        value = adaptations.extract_json(match.group(2), record)
+        value = jsonpath.extract_json(match.group(2), record)
         if match.group(1) and match.group(3):
             text = value if isinstance(value, str) else json.dumps(value)
             return json.dumps(text)
@@ -63,7 +64,7 @@ class LocalPipe:
 
     def attach(self) -> None:
         """Listen to the source table's stream records."""
-        adaptations.stream_listeners.setdefault(self.table, []).append(self.on_record)
+        dynamodb.stream_listeners.setdefault(self.table, []).append(self.on_record)
 
     def on_record(self, record: dict[str, Any]) -> None:
         """Filter one stream record and start the target with the rendered input."""
@@ -72,7 +73,7 @@ class LocalPipe:
         payload = render_input_template(self.template, record) if self.template else json.dumps([record])
         for attempt in range(1 + self.retries):
             try:
-                response = adaptations.sdk_client("stepfunctions").start_execution(
+                response = sdk.sdk_client("stepfunctions").start_execution(
                     stateMachineArn=self.target, input=payload
                 )
                 self.started.append(response["executionArn"])
@@ -108,5 +109,5 @@ class LocalPipe:
             },
         }
         region, queue = self.dead_letter_arn.split(":")[3], self.dead_letter_arn.split(":")[5]
-        sqs = adaptations.sdk_client("sqs", region)
+        sqs = sdk.sdk_client("sqs", region)
         sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue)["QueueUrl"], MessageBody=json.dumps(message))

@@ -14,7 +14,8 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from local.engine import adaptations
+from local.emulation import lambda_runtime
+from local.engine import sdk
 from local.stack.functions import LocalFunction
 from local.stack.pipes import LocalPipe
 from local.stack.template import REGION, Resource, Template, TemplateError
@@ -55,7 +56,7 @@ class Provisioner:
 
     def client(self, service: str) -> Any:
         """The in-process client for ``service``."""
-        return adaptations.sdk_client(service, REGION)
+        return sdk.sdk_client(service, REGION)
 
     def provision(self) -> None:
         """Create every resource, dependencies first."""
@@ -194,7 +195,7 @@ class Provisioner:
             int(merged.get("MemorySize", 128)), int(merged.get("Timeout", 3)),
         )
         self.functions[resource.logical_id] = function
-        adaptations.lambda_handlers[resource.physical] = function.invoke
+        lambda_runtime.lambda_handlers[resource.physical] = function.invoke
 
     def definition(self, resource: Resource, props: dict[str, Any] | None = None) -> str:
         """The state machine's definition with ``DefinitionSubstitutions`` applied."""

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from local.engine import adaptations
+from local import emulation
+from local.engine import executions, sdk
 from local.engine.clock import CLOCK, VirtualClock
 from local.engine.mock_config import MockConfig
 from local.stack.provision import Provisioner, resource_map
@@ -173,7 +174,7 @@ class Stack:
         os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "local")
-        adaptations.apply()
+        emulation.apply()
         if isinstance(mock_config, str | Path):
             config = MockConfig.from_files([Path(mock_config)])
         elif isinstance(mock_config, MockConfig):
@@ -185,7 +186,7 @@ class Stack:
         scale = time_scale if time_scale is not None else float(os.environ.get("SFN_WAIT_TIME_SCALE", "0"))
         CLOCK.scale = scale
         stack = cls(Template(template, parameters), config)
-        adaptations.mock_config = config
+        executions.mock_config = config
         stack._mock = mock_aws(config={
             "stepfunctions": {"execute_state_machine": True},
             "lambda": {"use_docker": False},
@@ -206,10 +207,7 @@ class Stack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        adaptations.lambda_handlers.clear()
-        adaptations.stream_listeners.clear()
-        adaptations.mock_config = None
-        adaptations._clients.clear()
+        emulation.reset()
         Stack._active = None
 
     def __enter__(self) -> Stack:
@@ -235,7 +233,7 @@ class Stack:
 
     def client(self, service: str) -> Any:
         """A boto3 client bound to this stack."""
-        return adaptations.sdk_client(service, REGION)
+        return sdk.sdk_client(service, REGION)
 
     @property
     def sent_sms(self) -> list[dict[str, Any]]:
@@ -312,7 +310,7 @@ class Stack:
             arn=arn, status=description["status"], input=json.loads(description.get("input") or "null"),
             output=json.loads(output) if output is not None else None,
             error=description.get("error"), cause=description.get("cause"),
-            history=[adaptations.to_plain_json(event) for event in history],
+            history=[sdk.to_plain_json(event) for event in history],
         )
 
     def wait(self, arn: str, timeout: float = 30.0) -> Execution:
@@ -320,7 +318,7 @@ class Stack:
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         # The engine signals each end; the status check covers ends it does not see (a stop before start).
-        while not adaptations.wait_for_end(arn, min(0.5, max(0.0, deadline - time.monotonic()))):
+        while not executions.wait_for_end(arn, min(0.5, max(0.0, deadline - time.monotonic()))):
             if sfn.describe_execution(executionArn=arn)["status"] in _TERMINAL:
                 break
             if time.monotonic() >= deadline:

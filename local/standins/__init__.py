@@ -47,6 +47,14 @@ def standin(service: str, operation: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def reset() -> None:
+    """Forget what the stand-ins recorded (sent messages, jobs): every module's ``reset()``, if it has one."""
+    for module in pkgutil.iter_modules(__path__):
+        found = importlib.import_module(f"{__name__}.{module.name}")
+        if hasattr(found, "reset"):
+            found.reset()
+
+
 def load() -> dict[tuple[str, str], Handler]:
     """Import every stand-in module of this package (idempotent)."""
     for module in pkgutil.iter_modules(__path__):

@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from local.engine.sdk import sdk_client
 from local.standins import ServiceError, standin
 
 REGION = "us-east-1"
@@ -116,8 +117,6 @@ MODERATION_TAXONOMY: dict[str, str] = {
 
 
 def _s3():
-    from local.engine.adaptations import sdk_client
-
     return sdk_client("s3", REGION)
 
 

@@ -23,6 +23,12 @@ _lock = threading.Lock()
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
+def reset() -> None:
+    """Empty the outbox."""
+    with _lock:
+        OUTBOX.clear()
+
+
 @standin("pinpoint-sms-voice-v2", "SendTextMessage")
 def send_text_message(params: dict[str, Any]) -> dict[str, Any]:
     """Record an outbound SMS and return its ``MessageId``."""

@@ -35,6 +35,7 @@ import threading
 import time
 from typing import Any
 
+from local.engine.sdk import sdk_client
 from local.standins import ServiceError, standin
 from local.standins.comprehend import guess_language
 
@@ -51,13 +52,17 @@ JOBS: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
 
 
+def reset() -> None:
+    """Forget every job."""
+    with _lock:
+        JOBS.clear()
+
+
 def _bad_request(message: str) -> ServiceError:
     return ServiceError("BadRequestException", message)
 
 
 def _clients():
-    from local.engine.adaptations import sdk_client
-
     return sdk_client("s3", REGION), sdk_client("iam", REGION)
 
 

@@ -44,9 +44,9 @@ def check_interpreter(project: Project) -> list[Problem]:
     """The embedded engine's ASL parser accepts every definition with its substitutions applied."""
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-    from local.engine import adaptations
+    from local import engine
 
-    adaptations.apply()
+    engine.apply()
     problems = []
     for workflow in project.valid:
         resolved = workflow.resolved

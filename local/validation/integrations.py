@@ -103,7 +103,7 @@ def parse_resource(resource: str) -> tuple[str, str, str, str]:  # noqa: PLR0911
 
 def _boto_name(kind: str, service: str) -> str | None:
     if kind == "aws-sdk":
-        from local.engine.adaptations import boto_service_name
+        from local.engine.sdk import boto_service_name
 
         return boto_service_name(service) if is_sdk_service(service) else None
     if kind == "optimised":

@@ -13,7 +13,8 @@ import uuid
 
 import pytest
 
-from local.engine import adaptations
+from local.emulation import lambda_runtime
+from local.engine import executions
 from local.engine.clock import CLOCK
 from local.engine.mock_config import MockConfig
 
@@ -306,12 +307,12 @@ def mocked_machine(stack, monkeypatch):
     """A poll-loop machine with two MockConfigFile test cases, loaded next to the project's own."""
     arn = machine(stack, POLL_MACHINE)
     name = arn.rsplit(":", 1)[1]
-    config = MockConfig(json.loads(json.dumps(adaptations.mock_config.raw)))
+    config = MockConfig(json.loads(json.dumps(executions.mock_config.raw)))
     config.merge({"StateMachines": {name: {"TestCases": {
         "PollUntilComplete": {"GetJob": "EngineJobInProgress"},
         "ThrottledTwice": {"GetJob": "EngineThrottledTwice"}}}},
         "MockedResponses": POLL_CONFIG["MockedResponses"]}, "test")
-    monkeypatch.setattr(adaptations, "mock_config", config)
+    monkeypatch.setattr(executions, "mock_config", config)
     return arn
 
 
@@ -371,7 +372,7 @@ def payment_function(stack, role, tmp_path_factory):
     arn = stack.client("lambda").create_function(
         FunctionName=name, Runtime="python3.12", Role=role, Handler="app.lambda_handler",
         Code={"ZipFile": archive.getvalue()})["FunctionArn"]
-    adaptations.lambda_handlers[name] = LocalFunction(name, arn, code, "app.lambda_handler", {}, 128, 3).invoke
+    lambda_runtime.lambda_handlers[name] = LocalFunction(name, arn, code, "app.lambda_handler", {}, 128, 3).invoke
     return arn
 
 
@@ -487,7 +488,7 @@ def test_object_created_leaves_once_the_object_has_its_metadata(stack, monkeypat
 def test_sns_subscription_invokes_a_lambda_handler(stack, payment_function):
     """A message published to a topic with a Lambda subscription runs the handler with the SNS event."""
     seen = []
-    original = adaptations.lambda_handlers["engine-charge-card"]
+    original = lambda_runtime.lambda_handlers["engine-charge-card"]
     done = threading.Event()
 
     def spy(event):
@@ -495,7 +496,7 @@ def test_sns_subscription_invokes_a_lambda_handler(stack, payment_function):
         done.set()
         return original({"order": "from-sns"})
 
-    adaptations.lambda_handlers["engine-charge-card"] = spy
+    lambda_runtime.lambda_handlers["engine-charge-card"] = spy
     try:
         sns = stack.client("sns")
         topic = sns.create_topic(Name=f"engine-{uuid.uuid4().hex[:6]}")["TopicArn"]
@@ -504,4 +505,38 @@ def test_sns_subscription_invokes_a_lambda_handler(stack, payment_function):
         assert done.wait(5)
         assert json.loads(seen[0]["Records"][0]["Sns"]["Message"]) == {"hello": "sns"}
     finally:
-        adaptations.lambda_handlers["engine-charge-card"] = original
+        lambda_runtime.lambda_handlers["engine-charge-card"] = original
+
+
+def test_a_stopped_stack_leaves_no_state_behind(tmp_path):
+    """Stopping a stack forgets everything the engine and the stand-ins held: the next stack starts clean.
+
+    Runs in its own interpreter: the session's stack occupies this one.
+    """
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = textwrap.dedent("""
+        from local.emulation import dynamodb, eventbridge, lambda_runtime
+        from local.engine import executions, sdk
+        from local.stack import Stack
+        from local.standins import sms, transcribe
+
+        with Stack.launch("template.yaml") as stack:
+            stack.client("pinpoint-sms-voice-v2").send_text_message(
+                DestinationPhoneNumber="+15555550100", OriginationIdentity="+15555550199", MessageBody="hello")
+            transcribe.JOBS["left-over"] = {"TranscriptionJobName": "left-over"}
+            eventbridge.delivery_failures.append({"rule": "r"})
+            assert sms.OUTBOX and lambda_runtime.lambda_handlers and dynamodb.stream_listeners
+        left = {"sms": sms.OUTBOX, "jobs": transcribe.JOBS, "failures": eventbridge.delivery_failures,
+                "functions": lambda_runtime.lambda_handlers, "streams": dynamodb.stream_listeners,
+                "mocks": executions.mock_config, "clients": sdk._clients}
+        print({name: value for name, value in left.items() if value})
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "{}"

@@ -14,14 +14,17 @@ from importlib import metadata
 import pytest
 from botocore.response import StreamingBody
 
-from local.engine import adaptations
+from local import engine
+from local.emulation.eventbridge import render_target_input
+from local.engine.jsonpath import extract_json
 from local.engine.mock_config import MockConfig, MockConfigError, UnknownTestCase
+from local.engine.sdk import boto_service_name, sdk_error_name, to_plain_json
 from local.stack.pipes import render_input_template
 
 
 def test_moto_is_the_version_the_adaptations_were_written_for():
     """Upgrading moto is deliberate: the adaptations patch its internals and must be reviewed first."""
-    assert metadata.version("moto") == adaptations.MOTO_VERSION
+    assert metadata.version("moto") == engine.MOTO_VERSION
 
 
 @pytest.mark.parametrize(("sfn", "boto"), [
@@ -30,7 +33,7 @@ def test_moto_is_the_version_the_adaptations_were_written_for():
 ])
 def test_step_functions_service_names_map_to_boto3(sfn, boto):
     """``aws-sdk:<service>`` names of Step Functions reach the right boto3 service."""
-    assert adaptations.boto_service_name(sfn) == boto
+    assert boto_service_name(sfn) == boto
 
 
 @pytest.mark.parametrize(("service", "code", "name"), [
@@ -41,30 +44,30 @@ def test_step_functions_service_names_map_to_boto3(sfn, boto):
 ])
 def test_sdk_error_names_follow_step_functions(service, code, name):
     """Errors are ``<Service>.<Code>`` (``Exception`` appended when missing), as in AWS; EC2 has a single one."""
-    assert adaptations.sdk_error_name(service, code) == name
+    assert sdk_error_name(service, code) == name
 
 
 def test_sdk_results_become_plain_json():
     """Datetimes become ISO 8601 strings in UTC and streamed bodies become text."""
     when = datetime.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
     body = StreamingBody(io.BytesIO(b'{"a": 1}'), len(b'{"a": 1}'))
-    assert adaptations.to_plain_json({"When": when, "Body": body, "Tags": ({"k"})}) == {
+    assert to_plain_json({"When": when, "Body": body, "Tags": ({"k"})}) == {
         "When": "2026-01-02T03:04:05.678Z", "Body": '{"a": 1}', "Tags": ["k"]}
 
 
 def test_jsonpath_definite_and_indefinite_paths():
     """A definite path yields its value; wildcards, slices and filters yield lists."""
     data = {"Items": [{"id": "x", "n": 1}, {"id": "y", "n": 2}]}
-    assert adaptations.extract_json("$.Items[0].id", data) == "x"
-    assert adaptations.extract_json("$.Items[*].id", data) == ["x", "y"]
-    assert adaptations.extract_json("$.Items[?(@.n > 1)].id", data) == ["y"]
+    assert extract_json("$.Items[0].id", data) == "x"
+    assert extract_json("$.Items[*].id", data) == ["x", "y"]
+    assert extract_json("$.Items[?(@.n > 1)].id", data) == ["y"]
 
 
 def test_input_transformer_quotes_string_values_like_eventbridge():
     """A bare placeholder takes the value's JSON; one inside quotes takes its text."""
     target = {"InputTransformer": {"InputPathsMap": {"id": "$.detail.id", "n": "$.detail.n"},
                                    "InputTemplate": '{"id": <id>, "n": <n>, "text": "order <id> x<n>"}'}}
-    rendered = adaptations.render_target_input(target, {"detail": {"id": "o-1", "n": 3}})
+    rendered = render_target_input(target, {"detail": {"id": "o-1", "n": 3}})
     assert json.loads(rendered) == {"id": "o-1", "n": 3, "text": "order o-1 x3"}
 
 

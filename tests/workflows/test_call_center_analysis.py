@@ -523,7 +523,7 @@ def test_upload_under_recordings_starts_the_workflow_end_to_end(stack, bucket, l
 
 def test_sample_inputs_and_events_match_their_schemas(stack):
     """The sample inputs and events satisfy their schemas; the rule turns the S3 sample into a valid input."""
-    from local.engine.adaptations import render_target_input
+    from local.emulation.eventbridge import render_target_input
 
     for name in ("console-start.json", "console-start-with-language.json"):
         jsonschema.validate(json.loads((EVENTS / name).read_text()), INPUT_SCHEMA)

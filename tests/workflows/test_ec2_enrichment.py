@@ -451,7 +451,7 @@ def test_samples_match_their_schemas_and_the_rules(stack, trigger_rule):
     """The sample events match their schemas and rules; the trigger hands the workflow the whole event."""
     from moto.events.models import EventPattern
 
-    from local.engine.adaptations import render_target_input
+    from local.emulation.eventbridge import render_target_input
 
     events = stack.client("events")
     trigger = events.describe_rule(Name=trigger_rule)

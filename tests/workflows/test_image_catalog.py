@@ -563,7 +563,7 @@ def test_demo_uploads_give_the_documented_results(stack, bucket, table, live_upl
 
 def test_samples_match_their_schemas_and_the_rule(stack, live_upload_rule):
     """The sample S3 event matches the rule, and its transformer yields the console input contract."""
-    from local.engine.adaptations import render_target_input
+    from local.emulation.eventbridge import render_target_input
 
     event = load_json("workflows/image-catalog/events/s3-object-created.json")
     jsonschema.validate(event, UPLOAD_SCHEMA, format_checker=FORMATS)

@@ -1,0 +1,47 @@
+"""The AWS services behind the tasks, as far as moto lacks them or answers unlike AWS.
+
+Each module patches one service of moto (:mod:`~local.emulation.lambda_runtime`,
+:mod:`~local.emulation.eventbridge`, :mod:`~local.emulation.s3_events`, :mod:`~local.emulation.dynamodb`) or
+routes its API to a stand-in of :mod:`local.standins` (:mod:`~local.emulation.standin_routing`). It builds on
+the interpreter fixes of :mod:`local.engine`; the stack (:mod:`local.stack`) builds on both.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from local import engine, standins
+
+_applied = False
+_apply_lock = threading.Lock()
+
+
+def apply() -> None:
+    """Install the interpreter fixes and every service emulation (idempotent)."""
+    global _applied  # noqa: PLW0603 - installed once per process
+    engine.apply()
+    with _apply_lock:
+        if _applied:
+            return
+        from local.emulation import dynamodb, eventbridge, lambda_runtime, s3_events, standin_routing
+
+        standin_routing.install()
+        lambda_runtime.install()
+        eventbridge.install()
+        s3_events.install()
+        dynamodb.install()
+        _applied = True
+
+
+def reset() -> None:
+    """One reset of all engine, emulation and stand-in state (the stack calls it when it stops)."""
+    from local.emulation import dynamodb, eventbridge, lambda_runtime
+
+    lambda_runtime.reset()
+    dynamodb.reset()
+    eventbridge.reset()
+    standins.reset()
+    engine.reset()
+
+
+__all__ = ["apply", "reset"]

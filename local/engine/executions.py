@@ -1,0 +1,221 @@
+"""Executions: names, MockConfigFile test cases, nested starts, task failures and heartbeats, their end."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+from local.engine.mock_config import InvocationCountingTestCase, MockConfig
+from local.engine.sdk import to_plain_json
+
+#: The MockConfigFile in force (set by the stack); ``None`` means ``#TestCase`` starts are rejected.
+mock_config: MockConfig | None = None
+
+
+def _iso_timestamps_in_context_object() -> None:
+    """Defect 3 (cont.): ``$$.Execution.StartTime`` is a datetime instead of an ISO 8601 string."""
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    original = Execution.get_start_execution_details
+
+    def get_start_execution_details(self):
+        details = original(self)
+        details.start_time = to_plain_json(details.start_time)
+        return details
+
+    Execution.get_start_execution_details = get_start_execution_details
+
+
+def _unique_names_for_unnamed_executions() -> None:
+    """Defect 4: StartExecution without a name yields ``…:None`` and a second unnamed start collides."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+
+    StepFunctionsParserBackend.start_execution = start_execution
+
+
+def _select_mock_test_case_at_start() -> None:
+    """Mocking: moto never loads a MockConfigFile nor reads ``stateMachineArn#TestCase``.
+
+    An unknown test case is rejected at StartExecution with a clear ``InvalidArn``-style error.
+    """
+    from moto.stepfunctions.exceptions import InvalidArn
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    from local.engine.mock_config import UnknownTestCase
+
+    original_start = StepFunctionsParserBackend.start_execution
+    pending = threading.local()
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
+        arn, _, case = state_machine_arn.partition("#")
+        pending.test_case = None
+        if case:
+            machine = self.describe_state_machine(arn)
+            if mock_config is None:
+                raise InvalidArn(f"No MockConfigFile is loaded, so test case '{case}' cannot be used")
+            try:
+                pending.test_case = mock_config.test_case(machine.name, case)
+            except UnknownTestCase as error:
+                raise InvalidArn(str(error)) from error
+        try:
+            return original_start(self, arn, name, execution_input, trace_header)
+        finally:
+            pending.test_case = None
+
+    StepFunctionsParserBackend.start_execution = start_execution
+
+    original_start_worker = Execution._get_start_execution_worker
+
+    def get_start_execution_worker(self):
+        worker = original_start_worker(self)
+        worker._mock_test_case = getattr(pending, "test_case", None)
+        self.test_case = worker._mock_test_case.test_case_name if worker._mock_test_case else None
+        return worker
+
+    Execution._get_start_execution_worker = get_start_execution_worker
+
+
+def _count_mock_invocations() -> None:
+    """Mocking: responses are indexed by retry count, so a poll loop replays response "0" forever."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    def get_current_mocked_response(self):
+        if not isinstance(self.mock_test_case, InvocationCountingTestCase):
+            raise RuntimeError("execution is not running a MockConfigFile test case")
+        return self.mock_test_case.next_response(self.next_state_name)
+
+    Environment.get_current_mocked_response = get_current_mocked_response
+
+
+def _fix_sync_start_execution() -> None:
+    """Defect 5: ``states:startExecution(.sync|.sync:2)`` fails with ``KeyError('StateMachineArn')``.
+
+    The optimised Step Functions integration passes the state's PascalCase parameters to boto3, which wants
+    camelCase, and hands boto3's camelCase response on, where Step Functions returns PascalCase.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sfn as sfn,
+    )
+
+    original_parameters = sfn.StateTaskServiceSfn._normalise_parameters
+
+    def normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        original_parameters(self, parameters, boto_service_name, service_action_name)
+        for key in list(parameters):
+            parameters[key[:1].lower() + key[1:]] = parameters.pop(key)
+
+    def normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        if isinstance(response, dict):
+            for key in list(response):
+                response[key[:1].upper() + key[1:]] = to_plain_json(response.pop(key))
+
+    sfn.StateTaskServiceSfn._normalise_parameters = normalise_parameters
+    sfn.StateTaskServiceSfn._normalise_response = normalise_response
+
+    original_eval = sfn.StateTaskServiceSfn._eval_service_task
+
+    def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+        original_eval(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+        normalise_response(self, env.stack[-1])
+
+    sfn.StateTaskServiceSfn._eval_service_task = eval_service_task
+
+
+def _quiet_failure_logs() -> None:
+    """Defect 11: every failure logs multi-kilobyte lines; the history already records it."""
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+
+
+def _pass_the_cause_of_send_task_failure() -> None:
+    """SendTaskFailure dropped its ``cause`` on the way from the API to the waiting task."""
+    from moto.stepfunctions.responses import EmptyResult, StepFunctionResponse
+
+    def send_task_failure(self):
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def _name_heartbeat_timeouts() -> None:
+    """A task that misses its heartbeat fails with ``States.HeartbeatTimeout`` (moto said States.Timeout)."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+    from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateTask._from_error
+
+    def from_error(self, env, ex):
+        if isinstance(ex, HeartbeatTimeoutError):
+            name = StatesErrorNameType.StatesHeartbeatTimeout
+            return FailureEvent(
+                env=env, error_name=StatesErrorName(typ=name), event_type=HistoryEventType.TaskTimedOut,
+                event_details=EventDetails(taskTimedOutEventDetails=TaskTimedOutEventDetails(error=name.to_name())),
+            )
+        return original(self, env, ex)
+
+    StateTask._from_error = from_error
+
+_ended: dict[str, threading.Event] = {}
+_ended_lock = threading.Lock()
+
+
+def _end_event(execution_arn: str) -> threading.Event:
+    with _ended_lock:
+        return _ended.setdefault(execution_arn, threading.Event())
+
+
+def wait_for_end(execution_arn: str, timeout: float) -> bool:
+    """Block until the execution ends (any terminal status); False after ``timeout`` real seconds."""
+    return _end_event(execution_arn).wait(timeout)
+
+
+def _signal_execution_ends() -> None:
+    """Tests and benchmarks polled DescribeExecution; an execution now signals its end to waiters."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self) -> None:
+        try:
+            original(self)
+        finally:
+            _end_event(self.execution.exec_arn).set()
+
+    BaseExecutionWorkerCommunication.terminated = terminated
+
+
+def install() -> None:
+    """Install the execution adaptations."""
+    _iso_timestamps_in_context_object()
+    _unique_names_for_unnamed_executions()
+    _select_mock_test_case_at_start()
+    _count_mock_invocations()
+    _fix_sync_start_execution()
+    _quiet_failure_logs()
+    _pass_the_cause_of_send_task_failure()
+    _name_heartbeat_timeouts()
+    _signal_execution_ends()
+
+
+def reset() -> None:
+    """Forget the MockConfigFile and the end signals of past executions."""
+    global mock_config  # noqa: PLW0603 - the stack sets the file in force
+    mock_config = None
+    with _ended_lock:
+        _ended.clear()

@@ -1,0 +1,154 @@
+"""JSONata and variables: the evaluator moto leaves unwired, with Step Functions' own functions."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+# Intrinsic JSONata functions of Step Functions that JSONata itself lacks.
+_JSONATA_INTRINSICS = {
+    "$partition": "function($array,$size){$size<1?null:$map([0..$ceil($count($array)/$size)-1],"
+    "function($i){[$filter($array,function($v,$j){$j>=$i*$size and $j<($i+1)*$size})]})}",
+    "$range": "function($first,$last,$step){($step>0 and $first>$last) or ($step<0 and $first<$last)?[]:"
+    "$map([0..$floor(($last-$first)/$step)],function($i){$first+$i*$step})}",
+    "$parse": "function($v){$eval($v)}",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_jsonata(expression: str):
+    import jsonata
+
+    return jsonata.Jsonata(expression)
+
+
+def jsonata_variable_references(expression: str) -> set[str]:
+    """Variables an expression names; ``$`` (the context item, as in ``items[$ > 3]``) is allowed inside.
+
+    AWS rejects ``$`` and ``$$`` only as a whole expression; moto rejected them anywhere.
+    """
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+    if expression.strip() in ("$", "$$"):
+        raise moto_jsonata.IllegalJSONataVariableReference(variable_reference=expression.strip())
+    found = moto_jsonata._PATTERN_VARIABLE_REFERENCE.findall(expression) if expression else []
+    return {name for name in found if name and isinstance(name, str) and name not in ("$", "$$")}
+
+
+def _jsonata_bindings(env, expression: str, with_states: bool) -> dict[str, Any]:
+    bindings: dict[str, Any] = {}
+    store = env.variable_store
+    bindings.update(store._outer_scope)
+    bindings.update(store._inner_scope)
+    if with_states:
+        bindings["states"] = env.states._states_data
+    references = jsonata_variable_references(expression)
+    for name, body in _JSONATA_INTRINSICS.items():
+        if name in references and name[1:] not in bindings:
+            bindings[name[1:]] = _compile_jsonata(body).evaluate(None)
+    if "$uuid" in references:
+        bindings["uuid"] = _jsonata_lambda(lambda: str(uuid.uuid4()))
+    if "$hash" in references:
+        bindings["hash"] = _jsonata_lambda(_hash)
+    return bindings
+
+
+def _jsonata_lambda(function: Callable) -> Any:
+    import jsonata
+
+    return jsonata.Jsonata.JLambda(function)
+
+
+def _hash(value: str, algorithm: str) -> str:
+
+    name = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+    return hashlib.new(name[algorithm], str(value).encode()).hexdigest()
+
+
+_UNDEFINED = object()
+
+
+def evaluate_jsonata(expression: str, bindings: dict[str, Any]) -> Any:
+    """Evaluate ``expression``; returns ``_UNDEFINED`` for JSONata's *undefined* (as opposed to null)."""
+    import jsonata
+    from jsonata.utils import Utils
+
+    compiled = _compile_jsonata(expression)
+    # jsonata-python keeps "the current expression" per thread; executions run on many threads.
+    jsonata.Jsonata.CURRENT.jsonata = compiled
+    compiled.set_output_convert_nulls(False)
+    result = compiled.evaluate(None, bindings)
+    if result is None:
+        return _UNDEFINED
+    return Utils.convert_nulls(result)
+
+
+def _wire_jsonata_evaluator() -> None:
+    """Defect 1: QueryLanguage JSONata and ``Assign`` fail because the evaluator (a JVM) is not wired.
+
+    Expressions are evaluated by jsonata-python with ``$states`` and the workflow variables passed as
+    bindings (LocalStack pasted their JSON text into the expression, which breaks on quotes in strings).
+    """
+    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression as se
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def fail(env, expression: str, cause: str):
+        error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+        details = EventDetails(
+            evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
+        )
+        env.event_manager.add_event(
+            context=env.event_history_context, event_type=HistoryEventType.EvaluationFailed,
+            event_details=details,
+        )
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed,
+                event_details=details,
+            )
+        )
+
+    def evaluate(env, expression: str, with_states: bool) -> Any:
+        try:
+            result = evaluate_jsonata(expression, _jsonata_bindings(env, expression, with_states))
+        except FailureEventException:
+            raise
+        except Exception as error:  # JException and friends: report like Step Functions does
+            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            fail(env, expression, f"An error occurred while executing the JSONata expression '{expression}': {reason}")
+        if result is _UNDEFINED:
+            fail(env, expression, f"The JSONata expression '{expression}' returned nothing (undefined).")
+        return result
+
+    def jsonata_eval_body(self, env) -> None:
+        env.stack.append(evaluate(env, self.expression, with_states=True))
+
+    def variable_sample_eval_body(self, env) -> None:
+        with_states = self.query_language_mode == QueryLanguageMode.JSONata
+        env.stack.append(evaluate(env, self.expression, with_states=with_states))
+
+    se.StringJSONata._eval_body = jsonata_eval_body
+    se.StringVariableSample._eval_body = variable_sample_eval_body
+    from moto.stepfunctions.parser.asl.static_analyser import variable_references_static_analyser
+    from moto.stepfunctions.parser.asl.static_analyser.intrinsic import variable_names_intrinsic_static_analyser
+
+    for module in (se, variable_references_static_analyser, variable_names_intrinsic_static_analyser):
+        module.extract_jsonata_variable_references = jsonata_variable_references
+
+
+def install() -> None:
+    """Wire the JSONata evaluator."""
+    _wire_jsonata_evaluator()
