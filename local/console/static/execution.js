@@ -165,7 +165,7 @@ export async function executionPage(main, arn) {
         'error, retries and timing.'));
       return;
     }
-    inspector.dataset.state = view.selected;
+    inspector.dataset.selectedState = view.selected;
     const head = el('h2', {}, view.selected);
     if (!state) {
       replace(inspector, head, el('p', {}, badge('not-entered'), ' This state was not entered.'));
