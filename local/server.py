@@ -65,6 +65,7 @@ class LocalServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, stack: Any = None) -> None:
         app = _BrowserGuard(_StandinMiddleware(DomainDispatcherApplication(create_backend_app)),
                             ConsoleApp(stack) if stack is not None else None)
+        self.app = app  # the WSGI application, for tests that call it without a socket
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

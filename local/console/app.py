@@ -63,9 +63,10 @@ class ConsoleApp:
         self.stack = stack
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """WSGI entry point."""
         return self.respond(Request(environ))(environ, start_response)
 
-    def respond(self, request: Request) -> Response:
+    def respond(self, request: Request) -> Response:  # noqa: PLR0911 - one return per kind of route
         """The response to one request under :data:`PREFIX`."""
         if not is_loopback(request.host):
             return self._error(403, "the console answers on loopback addresses only (127.0.0.1, localhost)")
@@ -88,39 +89,43 @@ class ConsoleApp:
 
     def _api(self, request: Request, name: str) -> Response:
         if name == "layout":
-            if request.method != "POST":
-                return self._error(405, "POST the definition as application/json")
-            if request.mimetype != "application/json":
-                return self._error(415, "the definition is sent as application/json")
-            if (request.content_length or 0) > LAYOUT_LIMIT:
-                return self._error(413, "a definition is at most 1 MiB")
-            try:
-                return self._json(helpers.layout(request.get_data(as_text=True)))
-            except ValueError as error:  # JSONDecodeError included
-                return self._error(400, f"not a state machine definition: {error}")
+            return self._layout(request)
+        handler = {"config": self._config, "samples": self._samples, "test-cases": self._test_cases,
+                   "task-tokens": self._task_tokens}.get(name)
+        if handler is None:
+            return self._error(404, f"no console helper {name!r}")
         if request.method not in ("GET", "HEAD"):
             return self._error(405, f"{request.method} is not served here")
-        template, mock_config = self.stack.template, self.stack.mock_config
-        if name == "config":
-            return self._json({"region": REGION, "accountId": ACCOUNT_ID})
-        if name == "samples":
-            arn = self._argument(request, "stateMachineArn")
-            folder = helpers.workflow_folder(template, arn)
-            workflow = folder.name if folder else None
-            return self._json({"workflow": workflow, "samples": helpers.samples(folder)})
-        if name == "test-cases":
-            return self._json({"testCases": helpers.test_cases(mock_config, self._argument(request, "stateMachineArn"))})
-        if name == "task-tokens":
-            arn = self._argument(request, "executionArn")
-            tokens = helpers.task_tokens(arn)
-            if tokens is None:
-                return self._error(404, f"no execution {arn}")
-            return self._json({"taskTokens": tokens})
-        return self._error(404, f"no console helper {name!r}")
+        return handler(request.args)
 
-    @staticmethod
-    def _argument(request: Request, name: str) -> str:
-        return request.args.get(name, "")
+    def _layout(self, request: Request) -> Response:
+        if request.method != "POST":
+            return self._error(405, "POST the definition as application/json")
+        if request.mimetype != "application/json":
+            return self._error(415, "the definition is sent as application/json")
+        if (request.content_length or 0) > LAYOUT_LIMIT:
+            return self._error(413, "a definition is at most 1 MiB")
+        try:
+            return self._json(helpers.layout(request.get_data(as_text=True)))
+        except ValueError as error:  # JSONDecodeError included
+            return self._error(400, f"not a state machine definition: {error}")
+
+    def _config(self, _args: Any) -> Response:
+        return self._json({"region": REGION, "accountId": ACCOUNT_ID})
+
+    def _samples(self, args: Any) -> Response:
+        folder = helpers.workflow_folder(self.stack.template, args.get("stateMachineArn", ""))
+        return self._json({"workflow": folder.name if folder else None, "samples": helpers.samples(folder)})
+
+    def _test_cases(self, args: Any) -> Response:
+        return self._json({"testCases": helpers.test_cases(self.stack.mock_config, args.get("stateMachineArn", ""))})
+
+    def _task_tokens(self, args: Any) -> Response:
+        arn = args.get("executionArn", "")
+        tokens = helpers.task_tokens(arn)
+        if tokens is None:
+            return self._error(404, f"no execution {arn}")
+        return self._json({"taskTokens": tokens})
 
     # --- responses ---------------------------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ def task_tokens(execution_arn: str) -> list[dict[str, Any]] | None:
         return None
     try:
         execution = stepfunctions_parser_backends[parts[4]][parts[3]].describe_execution(execution_arn=execution_arn)
-    except Exception:  # noqa: BLE001 - moto's ExecutionDoesNotExist, InvalidArn, …: all mean "no such execution"
+    except Exception:  # moto's ExecutionDoesNotExist, InvalidArn, …: all mean "no such execution"
         return None
     worker = execution.exec_worker
     if execution.exec_status != "RUNNING" or worker is None:
