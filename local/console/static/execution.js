@@ -18,8 +18,10 @@ function field(title, text, cls = 'code') {
 }
 
 function entryDetails(state, entry, info) {
-  const retries = info.retries
-    ? `${info.retries} (${info.retriedErrors.join(', ') || 'retried'})` : info.attempts ? '0' : '–';
+  const errors = new Map();
+  for (const error of info.retriedErrors) errors.set(error, (errors.get(error) || 0) + 1);
+  const named = [...errors].map(([error, n]) => (n > 1 ? `${error} ×${n}` : error)).join(', ');
+  const retries = info.retries ? `${info.retries} (${named || 'retried'})` : '0';
   const facts = [
     ['Status', badge(info.status)],
     ['Type', entry.kind],
