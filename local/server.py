@@ -77,8 +77,9 @@ class LocalServer:
 
     @property
     def console(self) -> str:
-        """The console's URL."""
-        return self.endpoint + PREFIX
+        """The console's URL (on 127.0.0.1 when serving every interface: the console answers loopback names only)."""
+        host, port = self._server.server_address[:2]
+        return (f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "::") else self.endpoint) + PREFIX
 
     def start(self) -> LocalServer:
         """Serve from a daemon thread."""
