@@ -120,6 +120,7 @@ def test_listing_shows_every_state_machine_with_diagram_and_recent_executions(pa
     started = sfn.start_execution(stateMachineArn=created, name=f"listed-{uuid.uuid4().hex[:6]}")["executionArn"]
     template = Template(ROOT / "template.yaml")
     template_machines = [served["resources"][r.logical_id] for r in template.of_type("AWS::Serverless::StateMachine")]
+    assert template_machines
 
     page.goto(console)
 
@@ -130,7 +131,6 @@ def test_listing_shows_every_state_machine_with_diagram_and_recent_executions(pa
     row = page.locator(f'tr[data-state-machine="{created}"]')
     expect(row.locator('g.state[data-state="Hello"]')).to_have_count(1)
     expect(row.locator(f'a[href="{execution_url("/_console/", started)}"]')).to_be_visible()
-    assert len(template_machines) == 4
 
 
 def test_image_catalog_started_from_the_page_with_its_sample_input(page, console, served, client):
