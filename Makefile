@@ -70,8 +70,12 @@ graph: $(STAMP) ## Redraw every workflow's diagram.svg and README Mermaid diagra
 	@$(PY) -m local graph
 
 .PHONY: serve
-serve: $(STAMP) ## Serve the Step Functions API and the stack's services on localhost (PORT=8083)
+serve: $(STAMP) ## Serve the Step Functions API, the stack's services and the console on localhost (PORT=8083); prints the console's URL
 	@$(PY) -m local serve --port $(PORT)
+
+.PHONY: console-screenshot
+console-screenshot: $(STAMP) ## Redraw docs/console-execution.png, the README's picture of the console (needs Debian's chromium)
+	@$(PY) -m local.console.screenshot docs/console-execution.png
 
 .PHONY: bench
 bench: $(STAMP) ## Benchmark the local engine (start-up, main paths, speed-up over stock moto)
@@ -87,4 +91,4 @@ lint: $(STAMP) ## Run ruff over the project
 
 .PHONY: help
 help: ## Show this help
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'

@@ -46,10 +46,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from local.server import LocalServer
 
     stack = launch_stack(args)
-    server = LocalServer(args.host, args.port).start()
+    server = LocalServer(args.host, args.port, stack=stack).start()
     # The first line on stdout is the contract tools read: one JSON object.
-    print(json.dumps({"endpoint": server.endpoint, "resources": stack.resources}), flush=True)
-    print(f"Serving the local stack on {server.endpoint} — Ctrl-C to stop.", file=sys.stderr, flush=True)
+    print(json.dumps({"endpoint": server.endpoint, "console": server.console, "resources": stack.resources}),
+          flush=True)
+    print(f"Serving the local stack on {server.endpoint} — Ctrl-C to stop.\nConsole: {server.console}",
+          file=sys.stderr, flush=True)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())

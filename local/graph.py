@@ -531,6 +531,55 @@ def svg(definition: dict[str, Any], title: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
+# --- the layout as data (the console draws it in the browser) ---------------------------------------------------
+
+
+def _scope_items(scope: _Scope, dx: float, dy: float, parent: str | None, items: list[dict[str, Any]]) -> None:
+    """What :func:`_draw_scope` draws, as data, in the same order (so the same things end up on top)."""
+    ox, oy = dx + scope.x, dy + scope.y
+    for route in scope.routes:
+        items.append({"item": "edge", "style": route.style, "back": route.back,
+                      "points": [[round(ox + x, 1), round(oy + y, 1)] for x, y in route.points]})
+    for box in scope.boxes.values():
+        x, y = ox + box.x, oy + box.y
+        if box.kind in ("start", "end"):
+            items.append({"item": box.kind, "cx": round(x + box.w / 2, 1), "cy": round(y + box.h / 2, 1),
+                          "r": box.w / 2 - (2 if box.kind == "end" else 0), "parent": parent})
+        elif box.kind != "dummy":
+            items.append({"item": "state", "name": box.name, "kind": box.kind, "subtitle": box.subtitle,
+                          "comment": box.comment, "x": round(x, 1), "y": round(y, 1), "w": round(box.w, 1),
+                          "h": round(box.h, 1), "container": bool(box.inner), "parent": parent})
+            for index, inner in enumerate(box.inner):
+                if index:
+                    sx = round(ox + inner.x - _H_GAP / 2, 1)
+                    items.append({"item": "separator", "x1": sx, "y1": round(y + _HEADER, 1), "x2": sx,
+                                  "y2": round(y + box.h - _PAD / 2, 1)})
+                _scope_items(inner, ox, oy, box.name, items)
+    taken = [(b.x - 2, b.y - 2, b.x + b.w + 2, b.y + b.h + 2) for b in scope.boxes.values() if b.kind != "dummy"]
+    for route in scope.routes:
+        if route.label:
+            width = len(route.label) * 5.2 + 6
+            x, y = _label_position(route, width, taken)
+            taken.append((x - width / 2, y - 8, x + width / 2, y + 4))
+            items.append({"item": "label", "text": route.label, "style": route.style, "x": round(ox + x, 1),
+                          "y": round(oy + y, 1), "w": round(width, 1)})
+
+
+def layout(definition: dict[str, Any]) -> dict[str, Any]:
+    """The picture :func:`svg` draws, as JSON-ready data: its size and the items to draw, back to front.
+
+    Items: ``edge`` (``points``, ``style``: next, choice, default or catch), ``state`` (``name``, ``kind``,
+    ``subtitle``, ``comment``, box ``x``/``y``/``w``/``h``, ``container`` for Parallel and Map, ``parent``: the
+    enclosing state or None), ``start``/``end`` dots (``cx``, ``cy``, ``r``), ``separator`` lines between
+    branches, and transition ``label`` texts centred on ``x`` (``y`` is the baseline's centre line).
+    """
+    scope = _layout(definition)
+    scope.x, scope.y = _MARGIN, _MARGIN
+    items: list[dict[str, Any]] = []
+    _scope_items(scope, 0.0, 0.0, None, items)
+    return {"width": round(scope.w + 2 * _MARGIN, 1), "height": round(scope.h + 2 * _MARGIN, 1), "items": items}
+
+
 # --- files ----------------------------------------------------------------------------------------------------
 
 
