@@ -89,7 +89,7 @@ def task_tokens(execution_arn: str) -> list[dict[str, Any]] | None:
     """
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-    from local.engine.adaptations import to_plain_json
+    from local.engine.sdk import to_plain_json
 
     parts = execution_arn.split(":")
     if len(parts) < 8 or parts[5] not in ("execution", "express"):
