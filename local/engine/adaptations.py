@@ -83,6 +83,7 @@ def apply() -> None:
         _publish_dynamodb_stream_records()
         _signal_execution_ends()
         _make_dynamodb_item_operations_atomic()
+        importlib.import_module("local.engine.test_state").install()  # TestState, its own package
         _applied = True
 
 
