@@ -165,7 +165,7 @@ def _mocked_parallel(mock: Mock):
     return eval_execution
 
 
-def _map_items(state: StateMap, settings: Settings, env) -> Any:
+def _map_items(state: StateMap, settings: Settings, recorder: Recorder, env) -> Any:
     if state.item_reader is not None:
         return copy.deepcopy(settings.map_item_reader_data)
     if state.items_path is not None:
@@ -182,6 +182,8 @@ def _map_items(state: StateMap, settings: Settings, env) -> Any:
             raise failure(env, "States.Runtime", f'Reference path "{path}" must point to array.')
         raise failure(env, "States.QueryEvaluationError",
                       f"Map state input must be an array but was: {type(items).__name__}")
+    if state.items_path is not None:
+        recorder.record("afterItemsPath", items)
     return items
 
 
@@ -199,9 +201,9 @@ def _mocked_map(state: StateMap, settings: Settings, recorder: Recorder):
     declared = settings.state
 
     def eval_execution(env) -> None:
+        items = _map_items(state, settings, recorder, env)
         state.max_concurrency_decl.eval(env=env)
         recorder.limits["maxConcurrency"] = int(env.stack.pop())
-        items = _map_items(state, settings, env)
         state.tolerated_failure_count_decl.eval(env=env)
         count = int(env.stack.pop())
         state.tolerated_failure_percentage_decl.eval(env=env)
@@ -252,8 +254,6 @@ def instrument(state: Any, jsonpath: bool, settings: Settings, recorder: Recorde
         recorder.observe(state.result, "result")
         if jsonpath:
             recorder.observe(state.result_path, "afterResultPath")
-    if isinstance(state, StateMap) and jsonpath:
-        recorder.observe(state.items_path, "afterItemsPath")
     if not isinstance(state, ExecutionState):
         return
     recorder.observe(state.result_selector, "afterResultSelector")
