@@ -40,7 +40,7 @@ class PinnedContext(dict):
     def __missing__(self, key: str) -> Any:
         return {}  # frames and retries look up Execution/State: an absent entry stays absent
 
-    def pop(self, key: str, *default: Any) -> Any:
+    def pop(self, key: str, *default: Any) -> Any:  # noqa: D102 - dict.pop that keeps managed keys
         if key in _MANAGED_KEYS:
             return default[0] if default else None
         return super().pop(key, *default)
@@ -56,6 +56,7 @@ class TestStates(States):
     """
 
     def reset(self, input_value: Any) -> None:
+        """Make ``input_value`` the state's input."""
         self._states_data["input"] = copy.deepcopy(input_value)
         self._states_data.pop("result", None)
         self._states_data.pop("errorOutput", None)
@@ -73,11 +74,13 @@ class TestStateEnvironment(Environment):
 
     @classmethod
     def as_frame_of(cls, env: Environment, event_history_frame_cache: EventHistoryContext | None = None):
+        """A frame sharing ``env``'s variables (a Task's worker)."""
         return cls.as_inner_frame_of(env=env, variable_store=env.variable_store,
                                      event_history_frame_cache=event_history_frame_cache)
 
     @classmethod
     def as_inner_frame_of(cls, env: Environment, variable_store, event_history_frame_cache=None):
+        """A frame of ``env`` with ``variable_store``, reading a pinned context as ``env`` reads it."""
         pinned = getattr(env, "pinned", None)
         if pinned is None:  # the default context is complete: the interpreter's frames serve
             frame = super().as_inner_frame_of(env=env, variable_store=variable_store,

@@ -23,8 +23,6 @@ import copy
 import json
 from typing import Any
 
-_MISSING = object()
-
 
 def to_json_text(value: Any) -> str:
     """JSON text as Step Functions writes it (compact, UTF-8 as is)."""
@@ -55,54 +53,32 @@ class Recorder:
 
         component._eval_body = eval_body
 
-    def get(self, step: str, default: Any = _MISSING) -> Any:
-        return self.steps.get(step, default)
+
+
+#: JSONPath states' steps, each with the step whose value passes through it when the state does not declare it.
+_JSONPATH_STEPS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "Task": (("afterInputPath", None), ("afterParameters", "afterInputPath"), ("result", None),
+             ("afterResultSelector", "result"), ("afterResultPath", None)),
+    "Pass": (("afterInputPath", None), ("afterParameters", "afterInputPath"),
+             ("afterResultSelector", "afterParameters"), ("afterResultPath", None)),
+    "Pass+Result": (("result", None), ("afterResultSelector", "result"), ("afterResultPath", None)),
+    "Map": (("afterInputPath", None), ("afterItemsPath", None), ("afterItemSelector", None),
+            ("afterResultSelector", "result"), ("afterResultPath", None)),
+    "Parallel": (("afterResultSelector", "result"), ("afterResultPath", None)),
+}
+_INPUT_FILTER_ONLY = (("afterInputPath", None),)  # Choice, Wait, Succeed, Fail
 
 
 def _jsonpath_steps(state_type: str, state: dict[str, Any], recorder: Recorder) -> dict[str, Any]:
-    steps = recorder.steps
-    out: dict[str, Any] = {}
-
-    def passing(step: str, fallback: str) -> None:
-        value = steps.get(step, out.get(fallback, steps.get(fallback, _MISSING)))
-        if value is not _MISSING:
-            out[step] = value
-
-    if state_type == "Pass":
-        if "Result" in state:
-            for step in ("result", "afterResultPath"):
-                if step in steps:
-                    out[step] = steps[step]
-            passing("afterResultSelector", "result")
-        else:
-            if "afterInputPath" in steps:
-                out["afterInputPath"] = steps["afterInputPath"]
-                passing("afterParameters", "afterInputPath")
-            passing("afterResultSelector", "afterParameters")
-            if "afterResultPath" in steps:
-                out["afterResultPath"] = steps["afterResultPath"]
-        return out
-    if state_type == "Task":
-        for step in ("afterInputPath", "result", "afterResultPath"):
-            if step in steps:
-                out[step] = steps[step]
-        if "afterInputPath" in steps:
-            passing("afterParameters", "afterInputPath")
-        passing("afterResultSelector", "result")
-        return out
-    if state_type == "Map":
-        for step in ("afterInputPath", "afterItemsPath", "afterItemSelector", "afterResultPath"):
-            if step in steps:
-                out[step] = steps[step]
-        passing("afterResultSelector", "result")
-        return out
-    if state_type == "Parallel":
-        if "afterResultPath" in steps:
-            out["afterResultPath"] = steps["afterResultPath"]
-        passing("afterResultSelector", "result")
-        return out
-    if "afterInputPath" in steps:  # Choice, Wait, Succeed, Fail: the input filter only
-        out["afterInputPath"] = steps["afterInputPath"]
+    kind = "Pass+Result" if state_type == "Pass" and "Result" in state else state_type
+    steps, out = recorder.steps, {}
+    for step, fallback in _JSONPATH_STEPS.get(kind, _INPUT_FILTER_ONLY):
+        if step in steps:
+            out[step] = steps[step]
+        elif fallback in out:
+            out[step] = out[fallback]
+        elif fallback in steps:
+            out[step] = steps[fallback]
     return out
 
 

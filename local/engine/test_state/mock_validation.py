@@ -70,25 +70,29 @@ def _check(value: Any, shape: Any, name: str, path: tuple, strict: bool, any_jso
             raise MockResultError(f"{PREFIX}The mocked result must be {_EXPECTED[shape.type_name]}")
         raise MockResultError(f"{PREFIX}Field '{name}' must be {_EXPECTED.get(shape.type_name, 'valid')}")
     if shape.type_name == "structure":
-        members = {_sfn_cased(member): (member, member_shape) for member, member_shape in shape.members.items()}
-        if strict:
-            for required in shape.required_members:
-                if _sfn_cased(required) not in value:
-                    raise MockResultError(f"{PREFIX}Required field '{_sfn_cased(required)}' is missing")
-        for key, item in value.items():
-            if key in members:
-                member, member_shape = members[key]
-                _check(item, member_shape, key, (*path, member), strict, any_json)
+        _check_structure(value, shape, path, strict, any_json)
     elif shape.type_name == "list":
         for item in value:
             _check(item, shape.member, name, (*path, "*"), strict, any_json)
     elif shape.type_name == "map":
         for item in value.values():
             _check(item, shape.value, name, (*path, "*"), strict, any_json)
+    elif shape.type_name == "string" and shape.enum and value not in shape.enum:
+        raise MockResultError(f"{PREFIX}Field '{name}' is not an expected value")
     else:
-        if shape.type_name == "string" and shape.enum and value not in shape.enum:
-            raise MockResultError(f"{PREFIX}Field '{name}' is not an expected value")
         _check_limits(value, shape, name)
+
+
+def _check_structure(value: dict[str, Any], shape: Any, path: tuple, strict: bool, any_json: set[tuple]) -> None:
+    members = {_sfn_cased(member): (member, member_shape) for member, member_shape in shape.members.items()}
+    if strict:
+        for required in shape.required_members:
+            if _sfn_cased(required) not in value:
+                raise MockResultError(f"{PREFIX}Required field '{_sfn_cased(required)}' is missing")
+    for key, item in value.items():
+        if key in members:  # a member the API does not have is accepted, as AWS accepts it
+            member, member_shape = members[key]
+            _check(item, member_shape, key, (*path, member), strict, any_json)
 
 
 def output_shape(resource: str) -> tuple[Any, set[tuple]] | None:

@@ -32,14 +32,20 @@ _CONTEXT_FIELDS: dict[str, dict[str, str]] = {
 
 
 class ValidationException(AWSError):
+    """The request is refused (HTTP 400 ``ValidationException``)."""
+
     TYPE = "ValidationException"
 
 
 class InvalidDefinition(AWSError):
+    """The definition is refused (``InvalidDefinition``)."""
+
     TYPE = "InvalidDefinition"
 
 
 class InvalidExecutionInput(AWSError):
+    """The input is not JSON (``InvalidExecutionInput``)."""
+
     TYPE = "InvalidExecutionInput"
 
 
@@ -228,8 +234,8 @@ def _check_context(context: Any, state: dict[str, Any], state_type: str) -> None
             wanted = _CONTEXT_FIELDS[key].get(name)
             if wanted is None:
                 raise ValidationException(f"{prefix}Field '{name}' is not allowed")
-            if wanted == "string" and not isinstance(item, str) or wanted == "number" and (
-                    not isinstance(item, int | float) or isinstance(item, bool)):
+            number = isinstance(item, int | float) and not isinstance(item, bool)
+            if (wanted == "string" and not isinstance(item, str)) or (wanted == "number" and not number):
                 raise ValidationException(f"{prefix}{key}.{name} must be a {wanted}")
     if "Task" in context:
         pattern = parse_resource(state["Resource"])[3] if isinstance(state.get("Resource"), str) else ""
