@@ -7,6 +7,7 @@ executions are untouched. The state still evaluates its own paths, parameters, s
   ``errorOutput``, instead of calling the service. A mocked Map evaluates its items and limits and returns the
   mock as the iterations' results (a simulated ``mapIterationFailureCount`` can exceed its tolerated failure
   threshold); a mocked Parallel returns the mock as its branches' results.
+* A Wait state evaluates its wait time but does not wait.
 * An error that a Retrier matches ends the run as ``RETRIABLE`` while the Retrier has attempts left after
   ``retrierRetryCount`` retries (with the back-off interval the next attempt would wait); a Catcher that
   matches ends it as ``CAUGHT_ERROR`` with the Catcher's output and ``Next``.
@@ -32,6 +33,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_parallel import StateParallel
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
 from moto.stepfunctions.parser.asl.component.state.state_pass.state_pass import StatePass
+from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
 from local.engine.test_state.inspection import Recorder
@@ -254,6 +256,8 @@ def instrument(state: Any, jsonpath: bool, settings: Settings, recorder: Recorde
         recorder.observe(state.result, "result")
         if jsonpath:
             recorder.observe(state.result_path, "afterResultPath")
+    if isinstance(state, StateWait):  # the wait time is evaluated (and checked); nobody waits for it
+        state.wait_function._wait_interval = lambda env, wait_seconds: None
     if not isinstance(state, ExecutionState):
         return
     recorder.observe(state.result_selector, "afterResultSelector")
