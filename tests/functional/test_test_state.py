@@ -318,6 +318,19 @@ def test_map_failure_count_cannot_exceed_its_iterations(sfn):
         "Map iteration failure count must be less than or equal to the number of Map iterations")
 
 
+def test_map_item_selector_is_shown_for_each_iteration(sfn):
+    """A mocked Map still evaluates its ItemSelector: DEBUG shows each iteration's input, $$.Map.Item included."""
+    state = {"Type": "Map", "QueryLanguage": "JSONata", "Items": "{% $states.input.labels %}", "End": True,
+             "ItemSelector": {"image": "{% $states.input.uri %}", "label": "{% $states.context.Map.Item.Value %}",
+                              "position": "{% $states.context.Map.Item.Index %}"},
+             "ItemProcessor": {"StartAt": "Index", "States": {"Index": {"Type": "Pass", "End": True}}}}
+    response = test_state(sfn, state, {"uri": "s3://photos/p.jpg", "labels": ["Dog", "Beach"]},
+                          inspectionLevel="DEBUG", mock={"result": "[{}, {}]"})
+    assert inspection(response)["afterItemSelector"] == [
+        {"image": "s3://photos/p.jpg", "label": "Dog", "position": 0},
+        {"image": "s3://photos/p.jpg", "label": "Beach", "position": 1}]
+
+
 def test_parallel_mock_has_one_result_per_branch(sfn):
     """A Parallel's mock is one result per branch."""
     state = {"Type": "Parallel", "End": True, "Branches": [

@@ -10,6 +10,7 @@ JSONPath Map              afterInputPath, afterItemsPath, afterItemSelector, aft
 JSONPath Parallel         afterResultSelector, afterResultPath
 JSONPath Choice/Wait/…    afterInputPath
 JSONata Task              afterArguments, result
+JSONata Map               afterItemSelector
 every state               input, variables (when there are any), errorDetails (Retry/Catch), the Map's limits
 ========================  ==================================================================================
 
@@ -83,9 +84,8 @@ def _jsonpath_steps(state_type: str, state: dict[str, Any], recorder: Recorder) 
 
 
 def _jsonata_steps(state_type: str, recorder: Recorder) -> dict[str, Any]:
-    if state_type != "Task":
-        return {}
-    return {step: recorder.steps[step] for step in ("afterArguments", "result") if step in recorder.steps}
+    steps = {"Task": ("afterArguments", "result"), "Map": ("afterItemSelector",)}.get(state_type, ())
+    return {step: recorder.steps[step] for step in steps if step in recorder.steps}
 
 
 def inspection_data(state_type: str, state: dict[str, Any], jsonpath: bool, recorder: Recorder,

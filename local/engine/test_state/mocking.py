@@ -4,9 +4,9 @@ Everything is patched on the instances of one freshly parsed state, never on the
 executions are untouched. The state still evaluates its own paths, parameters, selectors and outputs.
 
 * A mocked Task evaluates its ``Parameters``/``Arguments`` and then returns the mock's ``result`` or raises its
-  ``errorOutput``, instead of calling the service. A mocked Map evaluates its items and limits and returns the
-  mock as the iterations' results (a simulated ``mapIterationFailureCount`` can exceed its tolerated failure
-  threshold); a mocked Parallel returns the mock as its branches' results.
+  ``errorOutput``, instead of calling the service. A mocked Map evaluates its items, their ``ItemSelector`` and
+  its limits, and returns the mock as the iterations' results (a simulated ``mapIterationFailureCount`` can
+  exceed its tolerated failure threshold); a mocked Parallel returns the mock as its branches' results.
 * A Wait state evaluates its wait time but does not wait.
 * An error that a Retrier matches ends the run as ``RETRIABLE`` while the Retrier has attempts left after
   ``retrierRetryCount`` retries (with the back-off interval the next attempt would wait); a Catcher that
@@ -189,6 +189,27 @@ def _map_items(state: StateMap, settings: Settings, recorder: Recorder, env) -> 
     return items
 
 
+def _selected_items(state: StateMap, items: Any, env) -> list | None:
+    """Each item as its iteration would receive it: the ItemSelector (or Parameters) applied with ``$$.Map.Item``."""
+    selector = state.item_selector or state.parameters
+    if selector is None or not isinstance(items, list):
+        return None
+    map_input = env.stack[-1] if env.stack else env.states.get_input()
+    selected = []
+    for index, item in enumerate(items):
+        frame = env.open_inner_frame()
+        try:
+            context = frame.states.context_object.context_object_data
+            dict.__setitem__(context, "Map", {"Item": {"Index": index, "Value": copy.deepcopy(item)}})
+            frame.states.reset(input_value=map_input)
+            frame.stack.append(copy.deepcopy(map_input))
+            selector.eval(env=frame)
+            selected.append(frame.stack[-1])
+        finally:
+            env.close_frame(frame)
+    return selected
+
+
 def _threshold_exceeded(state: dict[str, Any], failed: int, total: int, count: int, percentage: float) -> bool:
     exceeded = False
     if "ToleratedFailureCount" in state or "ToleratedFailureCountPath" in state:
@@ -204,6 +225,9 @@ def _mocked_map(state: StateMap, settings: Settings, recorder: Recorder):
 
     def eval_execution(env) -> None:
         items = _map_items(state, settings, recorder, env)
+        selected = _selected_items(state, items, env)
+        if selected is not None:
+            recorder.record("afterItemSelector", selected)
         state.max_concurrency_decl.eval(env=env)
         recorder.limits["maxConcurrency"] = int(env.stack.pop())
         state.tolerated_failure_count_decl.eval(env=env)
