@@ -310,6 +310,19 @@ def test_map_failures_beyond_the_threshold_are_caught(sfn):
         "CAUGHT_ERROR", "Escalate", "States.ExceedToleratedFailureThreshold")
 
 
+def test_map_limits_from_jsonata_are_evaluated(sfn):
+    """MaxConcurrency and ToleratedFailureCount given as JSONata are evaluated and reported as numbers."""
+    state = {"Type": "Map", "QueryLanguage": "JSONata", "Items": "{% $states.input.items %}", "End": True,
+             "MaxConcurrency": "{% $states.input.workers %}",
+             "ToleratedFailureCount": "{% $count($states.input.items) - 1 %}",
+             "ItemProcessor": {"StartAt": "Ship", "States": {"Ship": {"Type": "Pass", "End": True}}}}
+    response = test_state(sfn, state, {"items": ["a", "b", "c"], "workers": 2}, inspectionLevel="DEBUG",
+                          stateConfiguration={"mapIterationFailureCount": 2}, mock={"result": "[1, null, null]"})
+    assert response["status"] == "SUCCEEDED"  # 2 failures are within the tolerated 2
+    data = inspection(response)
+    assert (data["maxConcurrency"], data["toleratedFailureCount"]) == (2, 2)
+
+
 def test_map_failure_count_cannot_exceed_its_iterations(sfn):
     """More failed iterations than results is refused."""
     assert refused(sfn, SHIP_ITEMS, {"items": ["a"]}, stateConfiguration={"mapIterationFailureCount": 2},
