@@ -78,6 +78,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if execution.status == "SUCCEEDED" else 1
 
 
+def _json_file(path: str, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: the {what} is not JSON: {error}") from error
+
+
+def cmd_test_state(args: argparse.Namespace) -> int:
+    """TestState one state of a workflow on the local stack; print the response as the AWS CLI does."""
+    request: dict[str, Any] = {"input": json.dumps(_json_file(args.input, "input")), "stateName": args.state,
+                               "inspectionLevel": args.inspection_level}
+    if args.mock:
+        mock = _json_file(args.mock, "mock")
+        if isinstance(mock, dict) and "result" in mock and not isinstance(mock["result"], str):
+            mock["result"] = json.dumps(mock["result"])  # the API takes the result as JSON text
+        request["mock"] = mock
+    for option, key in ((args.variables, "variables"), (args.context, "context")):
+        if option:
+            request[key] = json.dumps(_json_file(option, key))
+    if args.state_configuration:
+        request["stateConfiguration"] = _json_file(args.state_configuration, "state configuration")
+    with launch_stack(args) as stack:
+        sfn = stack.client("stepfunctions")
+        machine = sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn(args.workflow))
+        response = sfn.test_state(definition=machine["definition"], roleArn=machine["roleArn"], **request)
+    response.pop("ResponseMetadata", None)
+    print(json.dumps(response, indent=4, ensure_ascii=False))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Play every workflow end to end, triggered as in AWS."""
     from local.demo import run_demo
@@ -185,6 +215,24 @@ def _add_project_commands(commands: argparse._SubParsersAction, common: argparse
     graph.set_defaults(func=cmd_graph)
 
 
+def _add_test_state_command(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """``test-state``: one state of a workflow through the TestState API."""
+    test_state = commands.add_parser("test-state", parents=[common],
+                                     help="run one state of a workflow with the TestState API (mocks, inspection)")
+    test_state.add_argument("workflow", help="workflow folder name under workflows/")
+    test_state.add_argument("state", help="the state to test (its name in the definition)")
+    test_state.add_argument("--input", metavar="FILE", required=True, help="the state's JSON input")
+    test_state.add_argument("--mock", metavar="FILE",
+                            help='mock: {"result": JSON} or {"errorOutput": {"error", "cause"}}, '
+                                 'optional "fieldValidationMode" STRICT|PRESENT|NONE')
+    test_state.add_argument("--inspection-level", choices=["INFO", "DEBUG", "TRACE"], default="INFO")
+    test_state.add_argument("--variables", metavar="FILE", help="JSON object of the variables the state sees")
+    test_state.add_argument("--context", metavar="FILE", help="the context object ($$) the state sees (with --mock)")
+    test_state.add_argument("--state-configuration", metavar="FILE",
+                            help="JSON: retrierRetryCount, mapIterationFailureCount, errorCausedByState, …")
+    test_state.set_defaults(func=cmd_test_state)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``python -m local`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
@@ -245,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
 
     _add_project_commands(commands, common)
+    _add_test_state_command(commands, common)
     return parser
 
 
