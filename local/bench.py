@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from local import scenarios
-from local.stack.stack import PROJECT_ROOT
+from local.figures import write_figures
+from local.launch import launch_stack
+from local.paths import PROJECT_ROOT
 
 CONCURRENCY = 8
 
@@ -245,8 +247,6 @@ def _lambda_cold_starts(stack: Any, runs: int = 3) -> dict[str, Any]:
 
 def run_bench(args: argparse.Namespace) -> int:
     """Measure, print a table and optionally write JSON; 0 unless a measurement failed."""
-    from local.cli import launch_stack, write_figures
-
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
     template = Path(args.template).resolve()
     print("Timing start-up in fresh interpreters…", flush=True)

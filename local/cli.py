@@ -9,36 +9,9 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
-from local.stack.stack import PROJECT_ROOT
-
-
-def _parameters(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"--parameter takes NAME=VALUE, got {pair!r}")
-        out[key] = value
-    return out
-
-
-def write_figures(path: str | None, figures: Any) -> None:
-    """Write a report's figures as JSON when ``--json FILE`` was given (bench, cost, report)."""
-    if path:
-        Path(path).write_text(json.dumps(figures, indent=2, default=str) + "\n")
-        print(f"\nWrote {path}")
-
-
-def launch_stack(args: argparse.Namespace):
-    """Launch the stack the common options describe (template, mock config, parameters, time scale)."""
-    from local.stack import Stack
-
-    return Stack.launch(
-        Path(args.template), mock_config=args.mock_config, parameters=_parameters(args.parameter),
-        time_scale=args.wait_time_scale,
-    )
+from local.launch import launch_stack
+from local.paths import TEMPLATE
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -187,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the ``python -m local`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--template", default=str(PROJECT_ROOT / "template.yaml"), help="SAM template")
+    common.add_argument("--template", default=str(TEMPLATE), help="SAM template")
     common.add_argument("--mock-config", metavar="FILE",
                         help="MockConfigFile (default: $SFN_MOCK_CONFIG, else every workflow's mock-config.json)")
     common.add_argument("--parameter", action="append", metavar="NAME=VALUE", help="template parameter override")

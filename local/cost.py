@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from local import scenarios
+from local.figures import write_figures
+from local.launch import launch_stack
 from local.stack.stack import billed_transitions
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
@@ -133,8 +135,6 @@ def _on_a_cycle(states: dict[str, Any], start: str) -> bool:
 
 def run_cost(args: argparse.Namespace) -> int:
     """Run every path, price it, print a table and optionally write JSON."""
-    from local.cli import launch_stack, write_figures
-
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
     prices = json.loads(PRICES_FILE.read_text())
     report: dict[str, Any] = {"prices": {k: prices[k] for k in ("region", "currency", "checked", "sources")},

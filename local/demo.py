@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.launch import launch_stack
 from local.stack.stack import PROJECT_ROOT, Execution, Stack
 
 WORKFLOWS = PROJECT_ROOT / "workflows"
@@ -297,8 +298,6 @@ def _print_outcome(number: int, total: int, scenario: Scenario, outcome: Outcome
 
 def run_demo(args: argparse.Namespace) -> int:
     """Play every scenario on a freshly launched stack; 0 when all ended as expected."""
-    from local.cli import launch_stack
-
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")  # the functions' INFO logs would drown the report
     started = time.perf_counter()
     print("Launching the local stack from template.yaml…", flush=True)

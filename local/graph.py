@@ -588,23 +588,6 @@ def workflow_folders(root: Path, names: list[str] | None = None) -> list[Path]:
     return folders
 
 
-def check_diagrams(project) -> list:
-    """Validation: a problem per stale diagram or README block (``validate`` runs this)."""
-    from local.validation.common import Problem
-
-    problems = []
-    for folder in workflow_folders(project.root):
-        outcome = render_workflow(folder, check=True)
-        for message in outcome.problems:
-            problems.append(Problem(project.rel(folder / "README.md"), "-", message,
-                                    "add the two marker lines where the diagram belongs, then run python -m local "
-                                    "graph"))
-        for path in outcome.stale:
-            problems.append(Problem(project.rel(path), "-", "the diagram is stale (the definition changed since it "
-                                                            "was drawn)", "run python -m local graph"))
-    return problems
-
-
 def run_graph(root: Path, names: list[str] | None, check: bool) -> int:
     """``python -m local graph [--check] [WORKFLOW…]``: exit 1 when ``check`` finds something stale."""
     failed = False

@@ -42,6 +42,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from local.figures import write_figures
+from local.launch import launch_stack
 from local.stack.stack import PROJECT_ROOT, Execution, Inbox
 
 WORKFLOWS = ("ec2-enrichment", "image-catalog", "call-center-analysis", "feedback-conversation")
@@ -2016,8 +2018,6 @@ def format_report(figures: dict[str, Any]) -> str:
 
 def run_report(args: Any) -> int:
     """``python -m local report reliability``: print the figures (and write them as JSON); 0 when all held."""
-    from local.cli import launch_stack, write_figures
-
     try:
         import hypothesis  # noqa: F401 - a dev dependency
     except ImportError:

@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 from local.engine import adaptations
 from local.engine.clock import CLOCK, VirtualClock
 from local.engine.mock_config import MockConfig
+from local.paths import PROJECT_ROOT, mock_config_files
 from local.stack.provision import Provisioner, resource_map
 from local.stack.template import ACCOUNT_ID, REGION, Template
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -135,7 +135,7 @@ class Execution:
 
 def default_mock_config_files(root: Path = PROJECT_ROOT) -> list[Path]:
     """Every workflow's ``mock-config.json``, merged into one MockConfigFile by default."""
-    return sorted(root.glob("workflows/*/mock-config.json"))
+    return mock_config_files(root)
 
 
 class Stack:

@@ -16,9 +16,8 @@ from typing import Any
 
 import yaml
 
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-PARTITION = "aws"
+from local.aws import ACCOUNT_ID, PARTITION, REGION
+
 STACK_NAME = "local"
 
 _SHORT_TAGS = [

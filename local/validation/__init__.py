@@ -136,7 +136,7 @@ def _run(name: str, project: Project, strict: bool, notes: list[str]) -> list[Pr
 
         return check_format(project)
     if name == "diagrams":
-        from local.graph import check_diagrams
+        from local.validation.diagrams import check_diagrams
 
         return check_diagrams(project)
     return []
