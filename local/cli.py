@@ -79,7 +79,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from local.load import run_report as run_load_report
 
         return run_load_report(args)
-    from local.reliability import run_report
+    from local.reliability.report import run_report
 
     return run_report(args)
 

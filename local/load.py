@@ -34,7 +34,10 @@ from typing import Any
 from local.aws import CREDENTIALS, ClientFactory, endpoint_clients
 from local.figures import write_figures
 from local.paths import PROJECT_ROOT
+from local.workflows import selected
 
+#: The workflows a load exists for, and what it is.
+LOADS = {"ec2-enrichment": "a burst of EC2 state changes", "feedback-conversation": "interleaved SMS conversations"}
 POLL_SECONDS = 0.05
 BATCH = 10  # PutEvents takes at most 10 entries
 
@@ -413,10 +416,13 @@ def run_load(client: ClientFactory, resources: dict[str, str], events: int = 100
 def run_report(args: Any) -> int:
     """Serve, load and print the figures: ``python -m local report load``.
 
+    The loads exist for the workflows of :data:`LOADS`; every other workflow of the project is listed as
+    ``skipped``.
+
     Parameters
     ----------
     args : argparse.Namespace
-        ``template``, ``events``, ``conversations`` and ``json`` (a file for the figures, or None).
+        ``template``, ``only``, ``events``, ``conversations`` and ``json`` (a file for the figures, or None).
 
     Returns
     -------
@@ -424,8 +430,14 @@ def run_report(args: Any) -> int:
         0 when everything sent arrived once and as expected, else 1.
 
     """
+    chosen = selected(args.template, args.only)
+    for workflow in chosen:
+        if workflow not in LOADS:
+            print(f"skipped: {workflow}: no load defined (local/load.py loads {', '.join(LOADS)})")
+    events = args.events if "ec2-enrichment" in chosen else 0
+    conversations = args.conversations if "feedback-conversation" in chosen else 0
     with served(extra_args=["--template", args.template]) as first:
-        results = run_load(endpoint_clients(first["endpoint"]), first["resources"], args.events, args.conversations)
+        results = run_load(endpoint_clients(first["endpoint"]), first["resources"], events, conversations)
     for result in results:
         print(result.line())
         for problem in result.problems:

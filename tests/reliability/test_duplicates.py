@@ -6,7 +6,7 @@ through its real trigger (the rule, the upload, the inbound topic) and counts wh
 
 from __future__ import annotations
 
-from local.reliability import check_duplicate
+from local.reliability.duplicates import check_duplicate
 
 
 def test_same_ec2_state_change_twice_can_be_deduplicated_by_its_event_id(stack):
