@@ -98,7 +98,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check the whole project before deploying (see :mod:`local.validation`)."""
     from local.validation import run_validation
 
-    return run_validation(Path(args.template), strict=args.strict, checks=tuple(args.check) if args.check else None)
+    mock_config = args.mock_config or os.environ.get("SFN_MOCK_CONFIG")
+    return run_validation(Path(args.template), strict=args.strict, checks=tuple(args.check) if args.check else None,
+                          mock_config=Path(mock_config) if mock_config else None)
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from local.engine import adaptations
 from local.engine.clock import CLOCK, VirtualClock
-from local.engine.mock_config import MockConfig
+from local.engine.mock_config import MockConfig, MockConfigError
 from local.paths import PROJECT_ROOT, mock_config_files
 from local.stack.provision import Provisioner, resource_map
 from local.stack.template import ACCOUNT_ID, REGION, Template
@@ -183,8 +183,13 @@ class Stack:
         else:
             config = MockConfig.from_files(default_mock_config_files(Path(template).resolve().parent))
         scale = time_scale if time_scale is not None else float(os.environ.get("SFN_WAIT_TIME_SCALE", "0"))
+        parsed = Template(template, parameters)
+        # A test case naming a state machine or state that does not exist would silently never be used.
+        unknown = config.unknown_references(parsed.state_names())
+        if unknown:
+            raise MockConfigError("; ".join(unknown))
         CLOCK.scale = scale
-        stack = cls(Template(template, parameters), config)
+        stack = cls(parsed, config)
         adaptations.mock_config = config
         stack._mock = mock_aws(config={
             "stepfunctions": {"execute_state_machine": True},

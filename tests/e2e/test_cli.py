@@ -33,3 +33,25 @@ def test_an_unknown_test_case_is_one_line_not_a_stack_trace():
     assert "Traceback" not in done.stderr
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("error: InvalidArn: Test case 'NoSuchCase'") and "HappyPath" in line
+
+
+def test_a_test_case_naming_a_missing_state_is_refused_by_run_serve_and_validate(tmp_path):
+    """A MockConfigFile mocking a state the workflow does not have is an error wherever it is loaded.
+
+    ``run`` and ``serve`` refuse to start (exit 2, one line naming the file, the test case and the state);
+    ``validate --mock-config`` reports it as a problem (exit 1).
+    """
+    mocks = json.loads((ROOT / "workflows/image-catalog/mock-config.json").read_text())
+    case = mocks["StateMachines"]["ImageCatalogStateMachine"]["TestCases"]["HappyPath"]
+    case["DetectLabelz"] = case.pop("DetectLabels")
+    bad = tmp_path / "mock-config.json"
+    bad.write_text(json.dumps(mocks))
+    for command in (["run", "image-catalog", "--case", "HappyPath"], ["serve", "--port", "0"]):
+        done = local(*command, "--mock-config", str(bad))
+        assert done.returncode == 2, done.stderr
+        [line] = done.stderr.strip().splitlines()
+        assert line == (f"error: {bad}: test case ImageCatalogStateMachine#HappyPath mocks state 'DetectLabelz', "
+                        "which ImageCatalogStateMachine does not have")
+    done = local("validate", "--check", "mocks", "--mock-config", str(bad))
+    assert done.returncode == 1
+    assert "DetectLabelz: test case HappyPath mocks a state that ImageCatalogStateMachine does not have" in done.stdout
