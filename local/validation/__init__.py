@@ -14,6 +14,7 @@ is any. The checks, in the order they run (``--check NAME`` runs only some):
 ``mocks``                 MockConfigFile references; every ``Return`` against its API's output shape
                           (``--mock-config FILE``: that file instead of the workflows' own)
 ``permissions``           every call allowed by its state machine's / function's policies; no ``Action: *``
+``triggers``              every rule and pipe starting a workflow: bounded retries, a dead-letter queue it may use
 ``template``              cfn-lint clean (in background)
 ``format``                definitions in canonical form (``python -m local fmt``)
 ``diagrams``              diagram.svg and the README Mermaid blocks up to date (``python -m local graph``)
@@ -31,7 +32,7 @@ from local.stack.template import TemplateError
 from local.validation.common import Problem, Project
 
 CHECKS = ("json", "interpreter", "statelint", "jsonata", "asl-service", "substitutions", "sdk", "mocks",
-          "permissions", "template", "format", "diagrams")
+          "permissions", "triggers", "template", "format", "diagrams")
 
 
 @dataclass
@@ -136,6 +137,10 @@ def _run(name: str, project: Project, strict: bool, notes: list[str],  # noqa: P
         from local.validation.permissions import check_permissions
 
         return check_permissions(project)
+    if name == "triggers":
+        from local.validation.triggers import check_triggers
+
+        return check_triggers(project)
     if name == "format":
         from local.validation.fmt import check_format
 

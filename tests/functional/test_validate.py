@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.cli import main
-from local.validation import validate_project
 from local.validation.asl import ASL_SERVICE_PACKAGE
-from local.validation.fmt import canonical
+from tests.support import ROOT
+from tests.support.project import copy_project, edit_json, edit_text, line, problems
 
-ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "workflows/image-catalog/statemachine.asl.json"
 CALLS = "workflows/call-center-analysis/statemachine.asl.json"
 FEEDBACK = "workflows/feedback-conversation/statemachine.asl.json"
@@ -28,34 +26,7 @@ FEEDBACK = "workflows/feedback-conversation/statemachine.asl.json"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project to plant mistakes in."""
-    shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")
-    for folder in ("workflows", "tasks", "schemas"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path
-
-
-def edit_json(root: Path, relative: str, change: Callable[[dict[str, Any]], None]) -> None:
-    path = root / relative
-    document = json.loads(path.read_text(encoding="utf-8"))
-    change(document)
-    path.write_text(canonical(document), encoding="utf-8")
-
-
-def edit_text(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / relative
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(root: Path, *checks: str, strict: bool = False) -> list[str]:
-    return [str(p) for p in validate_project(root / "template.yaml", checks=checks, strict=strict).problems]
-
-
-def line(found: list[str], *fragments: str) -> str:
-    matching = [text for text in found if all(f in text for f in fragments)]
-    assert matching, "no line with " + " & ".join(fragments) + ":\n" + "\n".join(found)
-    return matching[0]
+    return copy_project(tmp_path)
 
 
 def states(document: dict[str, Any]) -> dict[str, Any]:
