@@ -30,6 +30,7 @@ from pathlib import Path
 
 from local.stack.template import TemplateError
 from local.validation.common import Problem, Project
+from local.validation.dedupe import one_line_per_problem
 
 CHECKS = ("json", "interpreter", "statelint", "jsonata", "asl-service", "substitutions", "sdk", "mocks",
           "permissions", "triggers", "template", "format", "diagrams")
@@ -100,7 +101,7 @@ def validate_project(template_path: Path, *, strict: bool = False, checks: tuple
         found, notes = job.collect()
         problems += found
         report.notes += notes
-    report.problems = list(dict.fromkeys(problems))
+    report.problems = one_line_per_problem(project, list(dict.fromkeys(problems)))
     report.seconds = time.perf_counter() - started
     return report
 
