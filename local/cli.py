@@ -33,20 +33,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one execution of a workflow and print its path and output."""
-    payload = json.loads(Path(args.input).read_text()) if args.input else {}
-    with launch_stack(args) as stack:
-        execution = stack.run(args.workflow, payload, case=args.case, timeout=args.timeout)
-    if args.json:
-        print(json.dumps(execution.to_json()))
-    else:
-        print(f"{args.workflow}: {execution.status}")
-        print("  path:   " + " → ".join(execution.states))
-        if execution.status == "SUCCEEDED":
-            print("  output: " + json.dumps(execution.output, indent=2).replace("\n", "\n          "))
-        else:
-            print(f"  error:  {execution.error}\n  cause:  {execution.cause}")
-    return 0 if execution.status == "SUCCEEDED" else 1
+    """Run one execution of a workflow as the console starts it and print its path and output."""
+    from local.runner import run_command
+
+    return run_command(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -179,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("workflow", help="workflow folder name under workflows/")
     run.add_argument("--input", metavar="FILE", help="JSON input (default {})")
     run.add_argument("--case", metavar="TESTCASE", help="MockConfigFile test case")
-    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--json", action="store_true", help="print one JSON object (errors too)")
     run.add_argument("--timeout", type=float, default=60.0, help="real seconds to wait for the end")
     run.set_defaults(func=cmd_run)
 
