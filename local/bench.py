@@ -25,6 +25,7 @@ from typing import Any
 from local.figures import write_figures
 from local.launch import launch_stack
 from local.paths import PROJECT_ROOT
+from local.stack.stack import Stack
 from local.workflows import registry, selected
 from local.workflows.driver import Journey
 
@@ -73,7 +74,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 # --- workflows' main paths --------------------------------------------------------------------------------
 
 
-def _latency_ms(stack: Any, journey: Journey) -> float:
+def _latency_ms(stack: Stack, journey: Journey) -> float:
     """One execution of the journey, start to end, in milliseconds."""
     started = time.perf_counter()
     journey.run(stack)
@@ -216,7 +217,7 @@ def _distribution_bytes(requirement: str, seen: set[str]) -> int:
     return size
 
 
-def _lambda_cold_starts(stack: Any, runs: int = 3) -> dict[str, Any]:
+def _lambda_cold_starts(stack: Stack, runs: int = 3) -> dict[str, Any]:
     """Import time of each handler module in fresh interpreters (median) and its package size."""
     results = {}
     for logical_id, function in sorted(stack.provisioner.functions.items()):

@@ -23,7 +23,7 @@ from typing import Any
 from local.figures import write_figures
 from local.launch import launch_stack
 from local.paths import workflow_files
-from local.stack.stack import billed_transitions
+from local.stack.stack import Stack, billed_transitions
 from local.workflows import registry, selected
 from local.workflows.driver import Journey
 
@@ -49,7 +49,7 @@ class PathUsage:
     express_blocked_by: list[str] = field(default_factory=list)
 
 
-def _usage(stack: Any, path: Journey, prices: dict[str, Any]) -> PathUsage:
+def _usage(stack: Stack, path: Journey, prices: dict[str, Any]) -> PathUsage:
     """Run the path once and count what it used."""
     from local.engine.clock import CLOCK
     from local.stack.functions import LocalFunction

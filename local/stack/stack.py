@@ -179,7 +179,7 @@ class Stack:
         self.mock_config = mock_config
         self.clock = clock
         self.provisioner = Provisioner(template)
-        self._mock = None
+        self._mock: Any = None  # moto's mock_aws while running
 
     # --- life cycle ------------------------------------------------------------------------------------------
 
