@@ -121,8 +121,19 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return run_graph(Path(args.template).resolve().parent, args.workflows, args.check)
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold a new workflow (folder, schemas, template resources, driver, tests) that works at once."""
+    from local.scaffold import run_new
+
+    return run_new(args)
+
+
 def _add_project_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """``fmt``, ``studio export|import`` and ``graph``: the definition files' tools."""
+    """``new``, ``fmt``, ``studio export|import`` and ``graph``: the project files' tools."""
+    new = commands.add_parser("new", parents=[common], help="add a workflow that works at once (then change it)")
+    new.add_argument("name", help="the workflow's folder name: lower-case words joined by hyphens")
+    new.set_defaults(func=cmd_new)
+
     fmt = commands.add_parser("fmt", parents=[common], help="write definitions in canonical (Workflow Studio) form")
     fmt.add_argument("files", nargs="*", help="definitions (default: every workflows/*/statemachine.asl.json)")
     fmt.add_argument("--check", action="store_true", help="only list unformatted files; exit 1 if any")
@@ -229,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {details.get('Code')}: {details.get('Message')}", file=sys.stderr)
             return 2
         if isinstance(error, MockConfigError | TemplateError | FileNotFoundError | TimeoutError | ValueError):
+            # ValueError includes a bad --parameter, an unknown workflow (--only) and a refused ``new`` name
             print(f"error: {error}", file=sys.stderr)
             return 2
         raise

@@ -64,6 +64,14 @@ def load_yaml(path: Path) -> dict[str, Any]:
         raise TemplateError(f"{path}: {error}") from error
 
 
+def parse_yaml(text: str) -> dict[str, Any]:
+    """Parse a CloudFormation/SAM template's text, short-form tags included."""
+    try:
+        return yaml.load(text, Loader=_CfnLoader) or {}
+    except yaml.YAMLError as error:
+        raise TemplateError(str(error)) from error
+
+
 @dataclass
 class Resource:
     """One template resource with its local physical name and attributes."""

@@ -18,6 +18,7 @@ from tests.support import ROOT
 
 TEMPLATE = load_yaml(ROOT / "template.yaml")
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+STATE_MACHINES = [lid for lid, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::StateMachine"]
 
 #: Every Allow statement of an identity policy whose Resource is "*", with why: these APIs have no
 #: resource-level permissions (Service Authorization Reference: no resource type for the action).
@@ -39,16 +40,14 @@ WILDCARD_RESOURCES: dict[tuple[str, str], tuple[set[str], str]] = {
              "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
              "logs:DescribeLogGroups"},
             "CloudWatch Logs vended log delivery (Step Functions logging) has no resource-level permissions")
-        for machine in ("Ec2EnrichmentStateMachine", "ImageCatalogStateMachine", "CallAnalysisStateMachine",
-                        "FeedbackConversationStateMachine")
+        for machine in STATE_MACHINES
     },
     **{
         (machine, "WriteTraces"): (
             {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
              "xray:GetSamplingTargets"},
             "X-Ray trace and sampling APIs have no resource-level permissions")
-        for machine in ("Ec2EnrichmentStateMachine", "ImageCatalogStateMachine", "CallAnalysisStateMachine",
-                        "FeedbackConversationStateMachine")
+        for machine in STATE_MACHINES
     },
 }
 
