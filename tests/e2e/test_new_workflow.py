@@ -15,10 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from local.scaffold.files import Names
 from tests.support import ROOT
 from tests.support.project import copy_project
 
-NAME = "order-notification"
+#: A name no workflow of the project has yet (a project may already hold an order-notification).
+NAME = next(name for name in ["order-notification", *(f"order-notification-{n}" for n in range(2, 100))]
+            if not (ROOT / "workflows" / name).exists())
+NAMES = Names(NAME)
 
 
 def run(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -28,11 +32,11 @@ def run(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedPro
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project with the workflow ``order-notification`` scaffolded."""
+    """A copy of the project with a new workflow scaffolded (:data:`NAME`)."""
     root = copy_project(tmp_path_factory.mktemp("project"), code=True)
     done = run(root, sys.executable, "-m", "local", "new", NAME)
     assert done.returncode == 0, done.stderr
-    assert "Created workflow order-notification" in done.stdout
+    assert f"Created workflow {NAME}" in done.stdout
     return root
 
 
@@ -45,11 +49,11 @@ def test_new_workflow_has_every_file_and_keeps_the_templates_comments(project):
     assert "stateDiagram-v2" in (folder / "README.md").read_text()
     for schema in ("input", "requested", "output"):
         assert (project / "schemas" / f"{NAME}.{schema}.schema.json").is_file()
-    assert (project / "local/workflows/order_notification.py").is_file()
-    assert (project / "tests/workflows/test_order_notification.py").is_file()
+    assert (project / f"local/workflows/{NAMES.module}.py").is_file()
+    assert (project / f"tests/workflows/test_{NAMES.module}.py").is_file()
     before, after = (ROOT / "template.yaml").read_text().splitlines(), (project / "template.yaml").read_text()
     assert all(line in after.splitlines() for line in before)  # comments and layout kept
-    assert f"  # --- {NAME} resources" in after and "  OrderNotificationStateMachine:\n" in after
+    assert f"  # --- {NAME} resources" in after and f"  {NAMES.machine}:\n" in after
     definition = json.loads((folder / "statemachine.asl.json").read_text())
     assert definition["States"]["PublishMessage"]["Retry"]
 
@@ -58,16 +62,16 @@ def test_new_workflow_validates_and_is_lint_clean(project):
     """``validate`` (every check: permissions, triggers, cfn-lint, diagrams…) and ruff pass with it included."""
     done = run(project, sys.executable, "-m", "local", "validate")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 workflows" in done.stdout
+    assert f"{len(list(ROOT.glob('workflows/*/statemachine.asl.json'))) + 1} workflows" in done.stdout
     ruff = run(project, str(Path(sys.executable).with_name("ruff")), "check", "local", "tests")
     assert ruff.returncode == 0, ruff.stdout
 
 
 def test_new_workflows_tests_and_the_reliability_checks_pass(project):
     """Its scenario tests, the registry and security tests, and the reliability checks generated for it."""
-    done = run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/workflows/"
-               "test_order_notification.py", "tests/unit/test_registry.py", "tests/unit/test_security.py",
-               "tests/reliability", "-k", f"{NAME} or order_notification or registry or security")
+    done = run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               f"tests/workflows/test_{NAMES.module}.py", "tests/unit/test_registry.py", "tests/unit/test_security.py",
+               "tests/reliability", "-k", f"{NAME} or {NAMES.module} or registry or security")
     assert done.returncode == 0, done.stdout[-3000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
 
@@ -85,6 +89,6 @@ def test_demo_and_cost_include_the_new_workflow(project):
 def test_the_same_name_twice_or_a_bad_name_is_refused(project):
     """Nothing is overwritten: an existing workflow's name, or a name that is not lower-case words, exits 2."""
     again = run(project, sys.executable, "-m", "local", "new", NAME)
-    assert again.returncode == 2 and "already has OrderNotificationTopic" in again.stderr
+    assert again.returncode == 2 and f"already has {NAMES.topic}" in again.stderr
     bad = run(project, sys.executable, "-m", "local", "new", "Order_Notification")
     assert bad.returncode == 2 and "is not a workflow name" in bad.stderr
