@@ -48,7 +48,8 @@ demo: $(STAMP) ## Run every workflow end to end on the embedded engine, triggere
 	@$(PY) -m local demo
 
 .PHONY: test
-test: $(STAMP) $(DS_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Validate the project, scan the template (checkov), run the whole test suite
+test: $(STAMP) $(DS_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Lint, validate the project, scan the template (checkov), run the whole test suite
+	@$(VENV)/bin/ruff check local tasks tests
 	@$(PY) -m local validate
 	@$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	@$(PY) -m pytest

@@ -22,8 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from local import scenarios
-from local.stack.stack import PROJECT_ROOT
+from local.figures import write_figures
+from local.launch import launch_stack
+from local.paths import PROJECT_ROOT
+from local.stack.stack import Stack
+from local.workflows import registry, selected
+from local.workflows.driver import Journey
 
 CONCURRENCY = 8
 
@@ -70,10 +74,10 @@ def _percentile(values: list[float], fraction: float) -> float:
 # --- workflows' main paths --------------------------------------------------------------------------------
 
 
-def _latency_ms(stack: Any, path: scenarios.Path) -> float:
-    """One execution of the path, start to end, in milliseconds."""
+def _latency_ms(stack: Stack, journey: Journey) -> float:
+    """One execution of the journey, start to end, in milliseconds."""
     started = time.perf_counter()
-    scenarios.run(stack, path)
+    journey.run(stack)
     return (time.perf_counter() - started) * 1000
 
 
@@ -213,7 +217,7 @@ def _distribution_bytes(requirement: str, seen: set[str]) -> int:
     return size
 
 
-def _lambda_cold_starts(stack: Any, runs: int = 3) -> dict[str, Any]:
+def _lambda_cold_starts(stack: Stack, runs: int = 3) -> dict[str, Any]:
     """Import time of each handler module in fresh interpreters (median) and its package size."""
     results = {}
     for logical_id, function in sorted(stack.provisioner.functions.items()):
@@ -245,8 +249,7 @@ def _lambda_cold_starts(stack: Any, runs: int = 3) -> dict[str, Any]:
 
 def run_bench(args: argparse.Namespace) -> int:
     """Measure, print a table and optionally write JSON; 0 unless a measurement failed."""
-    from local.cli import launch_stack, write_figures
-
+    selected(args.template, args.only)  # an unknown name is an error before anything is measured
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
     template = Path(args.template).resolve()
     print("Timing start-up in fresh interpreters…", flush=True)
@@ -255,10 +258,14 @@ def run_bench(args: argparse.Namespace) -> int:
                               "startup_runs": startup_runs, "workflows": {}, "reference": {},
                               "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     with launch_stack(args) as stack:
-        for path in scenarios.paths(stack, only=args.only, main_only=True):
-            print(f"Running {path.workflow} ({path.name})…", flush=True)
-            report["workflows"][path.workflow] = {
-                "path": path.name, **_measure(lambda p=path: _latency_ms(stack, p), args.seconds, 20)}
+        journeys, skipped = registry(stack.template.root, stack.template).journeys(stack, args.only, main_only=True)
+        report["skipped"] = skipped
+        for line in skipped:
+            print(line, flush=True)
+        for journey in journeys:
+            print(f"Running {journey.workflow} ({journey.name})…", flush=True)
+            report["workflows"][journey.workflow] = {
+                "path": journey.name, **_measure(lambda j=journey: _latency_ms(stack, j), args.seconds, 20)}
         print("Timing the Lambda handlers' imports in fresh interpreters…", flush=True)
         report["lambda_functions"] = _lambda_cold_starts(stack)
         print("Running the reference machines on this engine…", flush=True)

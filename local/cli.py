@@ -9,36 +9,9 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
-from local.stack.stack import PROJECT_ROOT
-
-
-def _parameters(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"--parameter takes NAME=VALUE, got {pair!r}")
-        out[key] = value
-    return out
-
-
-def write_figures(path: str | None, figures: Any) -> None:
-    """Write a report's figures as JSON when ``--json FILE`` was given (bench, cost, report)."""
-    if path:
-        Path(path).write_text(json.dumps(figures, indent=2, default=str) + "\n")
-        print(f"\nWrote {path}")
-
-
-def launch_stack(args: argparse.Namespace):
-    """Launch the stack the common options describe (template, mock config, parameters, time scale)."""
-    from local.stack import Stack
-
-    return Stack.launch(
-        Path(args.template), mock_config=args.mock_config, parameters=_parameters(args.parameter),
-        time_scale=args.wait_time_scale,
-    )
+from local.launch import launch_stack
+from local.paths import TEMPLATE
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -62,50 +35,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one execution of a workflow and print its path and output."""
-    payload = json.loads(Path(args.input).read_text()) if args.input else {}
-    with launch_stack(args) as stack:
-        execution = stack.run(args.workflow, payload, case=args.case, timeout=args.timeout)
-    if args.json:
-        print(json.dumps(execution.to_json()))
-    else:
-        print(f"{args.workflow}: {execution.status}")
-        print("  path:   " + " → ".join(execution.states))
-        if execution.status == "SUCCEEDED":
-            print("  output: " + json.dumps(execution.output, indent=2).replace("\n", "\n          "))
-        else:
-            print(f"  error:  {execution.error}\n  cause:  {execution.cause}")
-    return 0 if execution.status == "SUCCEEDED" else 1
+    """Run one execution of a workflow as the console starts it and print its path and output."""
+    from local.runner import run_command
 
-
-def _json_file(path: str, what: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: the {what} is not JSON: {error}") from error
+    return run_command(args)
 
 
 def cmd_test_state(args: argparse.Namespace) -> int:
     """TestState one state of a workflow on the local stack; print the response as the AWS CLI does."""
-    request: dict[str, Any] = {"input": json.dumps(_json_file(args.input, "input")), "stateName": args.state,
-                               "inspectionLevel": args.inspection_level}
-    if args.mock:
-        mock = _json_file(args.mock, "mock")
-        if isinstance(mock, dict) and "result" in mock and not isinstance(mock["result"], str):
-            mock["result"] = json.dumps(mock["result"])  # the API takes the result as JSON text
-        request["mock"] = mock
-    for option, key in ((args.variables, "variables"), (args.context, "context")):
-        if option:
-            request[key] = json.dumps(_json_file(option, key))
-    if args.state_configuration:
-        request["stateConfiguration"] = _json_file(args.state_configuration, "state configuration")
-    with launch_stack(args) as stack:
-        sfn = stack.client("stepfunctions")
-        machine = sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn(args.workflow))
-        response = sfn.test_state(definition=machine["definition"], roleArn=machine["roleArn"], **request)
-    response.pop("ResponseMetadata", None)
-    print(json.dumps(response, indent=4, ensure_ascii=False))
-    return 0
+    from local.one_state import run_test_state
+
+    return run_test_state(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -138,7 +78,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from local.load import run_report as run_load_report
 
         return run_load_report(args)
-    from local.reliability import run_report
+    from local.reliability.report import run_report
 
     return run_report(args)
 
@@ -157,7 +97,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check the whole project before deploying (see :mod:`local.validation`)."""
     from local.validation import run_validation
 
-    return run_validation(Path(args.template), strict=args.strict, checks=tuple(args.check) if args.check else None)
+    mock_config = args.mock_config or os.environ.get("SFN_MOCK_CONFIG")
+    return run_validation(Path(args.template), strict=args.strict, checks=tuple(args.check) if args.check else None,
+                          mock_config=Path(mock_config) if mock_config else None)
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
@@ -188,8 +130,19 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return run_graph(Path(args.template).resolve().parent, args.workflows, args.check)
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold a new workflow (folder, schemas, template resources, driver, tests) that works at once."""
+    from local.scaffold import run_new
+
+    return run_new(args)
+
+
 def _add_project_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """``fmt``, ``studio export|import`` and ``graph``: the definition files' tools."""
+    """``new``, ``fmt``, ``studio export|import`` and ``graph``: the project files' tools."""
+    new = commands.add_parser("new", parents=[common], help="add a workflow that works at once (then change it)")
+    new.add_argument("name", help="the workflow's folder name: lower-case words joined by hyphens")
+    new.set_defaults(func=cmd_new)
+
     fmt = commands.add_parser("fmt", parents=[common], help="write definitions in canonical (Workflow Studio) form")
     fmt.add_argument("files", nargs="*", help="definitions (default: every workflows/*/statemachine.asl.json)")
     fmt.add_argument("--check", action="store_true", help="only list unformatted files; exit 1 if any")
@@ -237,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the ``python -m local`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--template", default=str(PROJECT_ROOT / "template.yaml"), help="SAM template")
+    common.add_argument("--template", default=str(TEMPLATE), help="SAM template")
     common.add_argument("--mock-config", metavar="FILE",
                         help="MockConfigFile (default: $SFN_MOCK_CONFIG, else every workflow's mock-config.json)")
     common.add_argument("--parameter", action="append", metavar="NAME=VALUE", help="template parameter override")
@@ -254,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("workflow", help="workflow folder name under workflows/")
     run.add_argument("--input", metavar="FILE", help="JSON input (default {})")
     run.add_argument("--case", metavar="TESTCASE", help="MockConfigFile test case")
-    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--json", action="store_true", help="print one JSON object (errors too)")
     run.add_argument("--timeout", type=float, default=60.0, help="real seconds to wait for the end")
     run.set_defaults(func=cmd_run)
 
@@ -315,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {details.get('Code')}: {details.get('Message')}", file=sys.stderr)
             return 2
         if isinstance(error, MockConfigError | TemplateError | FileNotFoundError | TimeoutError | ValueError):
+            # ValueError includes a bad --parameter, an unknown workflow (--only) and a refused ``new`` name
             print(f"error: {error}", file=sys.stderr)
             return 2
         raise

@@ -1,8 +1,9 @@
 """``python -m local cost``: what each workflow costs per million business events, from real local executions.
 
-Every path of :mod:`local.scenarios` runs on the embedded engine; from each execution's history come the state
-transitions (retries included, as Step Functions bills them) and the service calls, from the in-process Lambda
-runtime the invocations and their run time, and from the virtual clock the time spent waiting. Those counts
+Every business path of the workflows' drivers (``journeys``) runs on the embedded engine; from each execution's
+history come the state transitions (retries included, as Step Functions bills them) and the service calls, from
+the in-process Lambda runtime the invocations and their run time, and from the virtual clock the time spent
+waiting (a workflow whose driver has no journey is listed as ``skipped: <why>``). Those counts
 are priced with ``local/prices.json`` for a Standard and for an Express workflow. A workflow's figure is the
 mean of its paths (each path equally likely), and the recommendation is the cheaper type the workflow can use:
 Express cannot wait for callbacks (``.waitForTaskToken``) or jobs (``.sync``) and stops after 5 minutes.
@@ -19,8 +20,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local import scenarios
-from local.stack.stack import billed_transitions
+from local.figures import write_figures
+from local.launch import launch_stack
+from local.paths import workflow_files
+from local.stack.stack import Stack, billed_transitions
+from local.workflows import registry, selected
+from local.workflows.driver import Journey
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 MILLION = 1_000_000
@@ -44,14 +49,14 @@ class PathUsage:
     express_blocked_by: list[str] = field(default_factory=list)
 
 
-def _usage(stack: Any, path: scenarios.Path, prices: dict[str, Any]) -> PathUsage:
+def _usage(stack: Stack, path: Journey, prices: dict[str, Any]) -> PathUsage:
     """Run the path once and count what it used."""
     from local.engine.clock import CLOCK
     from local.stack.functions import LocalFunction
 
     memory = {f.name: f.memory_mb for f in stack.provisioner.functions.values()}
     invoked_before, slept_before = len(LocalFunction.invocations), CLOCK.slept
-    arn = scenarios.run(stack, path)
+    arn = path.run(stack)
     invocations = LocalFunction.invocations[invoked_before:]
     waited = CLOCK.slept - slept_before
     history = stack.execution(arn).history
@@ -133,17 +138,19 @@ def _on_a_cycle(states: dict[str, Any], start: str) -> bool:
 
 def run_cost(args: argparse.Namespace) -> int:
     """Run every path, price it, print a table and optionally write JSON."""
-    from local.cli import launch_stack, write_figures
-
+    selected(args.template, args.only)  # an unknown name is an error before anything runs
     os.environ.setdefault("LOCAL_FUNCTION_LOG_LEVEL", "WARNING")
     prices = json.loads(PRICES_FILE.read_text())
     report: dict[str, Any] = {"prices": {k: prices[k] for k in ("region", "currency", "checked", "sources")},
                               "model": prices["model"], "workflows": {}}
     with launch_stack(args) as stack:
         template = stack.template
-        for path in scenarios.paths(stack, only=args.only):
+        journeys, report["skipped"] = registry(template.root, template).journeys(stack, args.only)
+        for line in report["skipped"]:
+            print(line, flush=True)
+        for path in journeys:
             resource = template.workflows()[path.workflow]
-            definition = json.loads((scenarios.WORKFLOWS / path.workflow / "statemachine.asl.json").read_text())
+            definition = workflow_files(path.workflow, template.root).read_definition()
             architecture = "arm64"  # the template's Globals
             usage = _usage(stack, path, prices)
             _price(usage, prices, architecture, _express_blockers(definition))

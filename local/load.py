@@ -31,12 +31,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from local.stack.stack import PROJECT_ROOT
+from local.aws import CREDENTIALS, ClientFactory, endpoint_clients
+from local.figures import write_figures
+from local.paths import PROJECT_ROOT
+from local.workflows import selected
 
-#: boto3 client factory: ``client("sqs")`` → a client aimed at the endpoint.
-ClientFactory = Callable[[str], Any]
-
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
+#: The workflows a load exists for, and what it is.
+LOADS = {"ec2-enrichment": "a burst of EC2 state changes", "feedback-conversation": "interleaved SMS conversations"}
 POLL_SECONDS = 0.05
 BATCH = 10  # PutEvents takes at most 10 entries
 
@@ -64,37 +65,6 @@ class LoadResult:
         extra = f", {self.duplicates} duplicates" if self.duplicates else ""
         return (f"{self.name}: {self.sent} sent, {self.delivered} delivered, {self.correct} correct{extra} "
                 f"in {self.seconds:.1f} s ({rate:.0f}/s)")
-
-
-def clients(endpoint: str) -> ClientFactory:
-    """Make a boto3 client factory aimed at the endpoint.
-
-    Parameters
-    ----------
-    endpoint : str
-        The ``serve`` URL (``http://127.0.0.1:PORT``).
-
-    Returns
-    -------
-    callable
-        ``make(service)``: one client per service, made once and shared (boto3 clients are thread-safe).
-
-    """
-    import boto3
-    from botocore.config import Config
-
-    config = Config(max_pool_connections=32, retries={"max_attempts": 2})
-    made: dict[str, Any] = {}
-    lock = threading.Lock()
-
-    def make(service: str) -> Any:
-        with lock:
-            if service not in made:
-                made[service] = boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                                             aws_access_key_id="local", aws_secret_access_key="local", config=config)
-            return made[service]
-
-    return make
 
 
 def _put_in_batches(client: ClientFactory, entries: list[dict[str, Any]]) -> list[str]:
@@ -158,7 +128,7 @@ def ec2_burst(client: ClientFactory, resources: dict[str, str], events: int = 10
     Parameters
     ----------
     client : callable
-        boto3 client factory aimed at the endpoint (:func:`clients`).
+        boto3 client factory aimed at the endpoint (:func:`local.aws.endpoint_clients`).
     resources : dict
         The ``serve`` first line's ``resources`` (logical id → name or ARN).
     events : int
@@ -290,7 +260,7 @@ def feedback_conversations(client: ClientFactory, resources: dict[str, str], con
     Parameters
     ----------
     client : callable
-        boto3 client factory aimed at the endpoint (:func:`clients`).
+        boto3 client factory aimed at the endpoint (:func:`local.aws.endpoint_clients`).
     resources : dict
         The ``serve`` first line's ``resources`` (logical id → name or ARN).
     conversations : int
@@ -421,7 +391,7 @@ def run_load(client: ClientFactory, resources: dict[str, str], events: int = 100
     Parameters
     ----------
     client : callable
-        boto3 client factory aimed at the endpoint (:func:`clients`).
+        boto3 client factory aimed at the endpoint (:func:`local.aws.endpoint_clients`).
     resources : dict
         The ``serve`` first line's ``resources``.
     events : int
@@ -446,10 +416,13 @@ def run_load(client: ClientFactory, resources: dict[str, str], events: int = 100
 def run_report(args: Any) -> int:
     """Serve, load and print the figures: ``python -m local report load``.
 
+    The loads exist for the workflows of :data:`LOADS`; every other workflow of the project is listed as
+    ``skipped``.
+
     Parameters
     ----------
     args : argparse.Namespace
-        ``template``, ``events``, ``conversations`` and ``json`` (a file for the figures, or None).
+        ``template``, ``only``, ``events``, ``conversations`` and ``json`` (a file for the figures, or None).
 
     Returns
     -------
@@ -457,10 +430,14 @@ def run_report(args: Any) -> int:
         0 when everything sent arrived once and as expected, else 1.
 
     """
-    from local.cli import write_figures
-
+    chosen = selected(args.template, args.only)
+    for workflow in chosen:
+        if workflow not in LOADS:
+            print(f"skipped: {workflow}: no load defined (local/load.py loads {', '.join(LOADS)})")
+    events = args.events if "ec2-enrichment" in chosen else 0
+    conversations = args.conversations if "feedback-conversation" in chosen else 0
     with served(extra_args=["--template", args.template]) as first:
-        results = run_load(clients(first["endpoint"]), first["resources"], args.events, args.conversations)
+        results = run_load(endpoint_clients(first["endpoint"]), first["resources"], events, conversations)
     for result in results:
         print(result.line())
         for problem in result.problems:

@@ -39,6 +39,7 @@ class MockConfig:
     def __init__(self, raw: dict[str, Any] | None = None, source: str = "<memory>") -> None:
         self.raw: dict[str, Any] = {"StateMachines": {}, "MockedResponses": {}}
         self.sources: list[str] = []
+        self._case_sources: dict[tuple[str, str], str] = {}
         if raw:
             self.merge(raw, source)
 
@@ -65,6 +66,7 @@ class MockConfig:
                 if case in cases:
                     raise MockConfigError(f"{source}: test case {machine}#{case} is defined twice")
                 cases[case] = states
+                self._case_sources[(machine, case)] = source
         for name, responses in (raw.get("MockedResponses") or {}).items():
             if name in self.raw["MockedResponses"]:
                 raise MockConfigError(f"{source}: mocked response {name!r} is defined twice")
@@ -81,6 +83,36 @@ class MockConfig:
                             f"{source}: test case {machine}#{case} maps state {state!r} to mocked "
                             f"response {response!r}, which MockedResponses does not define"
                         )
+
+    def unknown_references(self, states_of: dict[str, set[str]]) -> list[str]:
+        """Test cases naming a state machine or a state that does not exist, one line each.
+
+        Parameters
+        ----------
+        states_of
+            State machine name (locally: its logical id) → the names of its states, nested ones included.
+
+        Returns
+        -------
+        list of str
+            ``<file>: …`` for each unknown state machine and each unknown state; empty when every test case can
+            be used (a mock of a missing state would silently never be used).
+
+        """
+        problems = []
+        known = ", ".join(sorted(states_of)) or "none"
+        for machine, body in self.raw["StateMachines"].items():
+            sources = sorted({s for (m, _), s in self._case_sources.items() if m == machine})
+            if machine not in states_of:
+                problems.append(f"{', '.join(sources)}: test cases for state machine {machine!r}, which the template "
+                                f"does not define (known: {known})")
+                continue
+            for case, mapping in body["TestCases"].items():
+                for state in mapping:
+                    if state not in states_of[machine]:
+                        problems.append(f"{self._case_sources.get((machine, case), '<memory>')}: test case "
+                                        f"{machine}#{case} mocks state {state!r}, which {machine} does not have")
+        return problems
 
     def test_cases(self, state_machine: str) -> list[str]:
         """Names of the test cases of ``state_machine``, sorted."""

@@ -61,6 +61,8 @@ class LocalPipe:
         self.arn = f"arn:aws:pipes:{self.source.split(':')[3]}:{self.source.split(':')[4]}:pipe/{name}"
         self.started: list[str] = []
         self.failures: list[str] = []
+        #: False while the pipe is stopped (:meth:`local.stack.stack.Stack.paused`): records are not delivered.
+        self.running = True
 
     def attach(self) -> None:
         """Listen to the source table's stream records."""
@@ -68,6 +70,8 @@ class LocalPipe:
 
     def on_record(self, record: dict[str, Any]) -> None:
         """Filter one stream record and start the target with the rendered input."""
+        if not self.running:
+            return
         if self.patterns and not any(pattern.matches_event(record) for pattern in self.patterns):
             return
         payload = render_input_template(self.template, record) if self.template else json.dumps([record])

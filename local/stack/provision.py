@@ -1,8 +1,10 @@
 """Create the template's resources on the embedded engine (moto, in this process).
 
-Each supported resource type has one ``_create_<type>`` function. Types the local engine does not need
-(policies, alarms…) are listed in :data:`IGNORED_TYPES` and skipped on purpose; any other type is an error,
-so a template change never silently goes missing locally.
+:meth:`Provisioner._creators` maps each supported resource type to the method creating it (``_queue`` for
+``AWS::SQS::Queue``, ``_state_machine`` for ``AWS::Serverless::StateMachine``, …), called with the resource and
+its properties resolved. Types the local engine does not need (policies, alarms…) are listed in
+:data:`IGNORED_TYPES` and skipped on purpose; any other type is an error, so a template change never silently
+goes missing locally.
 """
 
 from __future__ import annotations

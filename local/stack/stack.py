@@ -9,26 +9,30 @@ Only one stack runs per process: moto's services are process-wide.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 from local import emulation
 from local.engine import executions, sdk
 from local.engine.clock import CLOCK, VirtualClock
-from local.engine.mock_config import MockConfig
+from local.engine.mock_config import MockConfig, MockConfigError
+from local.paths import PROJECT_ROOT, WorkflowFiles, mock_config_files
 from local.stack.provision import Provisioner, resource_map
 from local.stack.template import ACCOUNT_ID, REGION, Template
+from local.stack.triggers import workflow_triggers
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+_TASK_ENDS = {"TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskSubmitFailed", "TaskStartFailed"}
 
 
 class Inbox:
@@ -126,6 +130,33 @@ class Execution:
                 errors.append(details.get("error") or "States.Timeout")
         return errors
 
+    def token_waits(self) -> list[str]:
+        """The states waiting for a task token now: a ``.waitForTaskToken`` task scheduled and not yet answered.
+
+        Each TaskSucceeded, TaskFailed or TaskTimedOut is traced back through ``previousEventId`` to the
+        TaskScheduled it answers (so Parallel branches and Map iterations are told apart).
+        """
+        by_id = {event["id"]: event for event in self.history}
+
+        def back_to(event: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
+            while event is not None and event["type"] != kind:
+                event = by_id.get(event.get("previousEventId"))
+            return event
+
+        waiting: dict[int, dict[str, Any]] = {}
+        for event in self.history:
+            details = event.get("taskScheduledEventDetails") or {}
+            if event["type"] == "TaskScheduled" and str(details.get("resource", "")).endswith(".waitForTaskToken"):
+                waiting[event["id"]] = event
+            elif event["type"] in _TASK_ENDS and (scheduled := back_to(event, "TaskScheduled")) is not None:
+                waiting.pop(scheduled["id"], None)
+        states = []
+        for event in waiting.values():
+            entered = back_to(event, "TaskStateEntered")
+            if entered is not None:
+                states.append(entered["stateEnteredEventDetails"]["name"])
+        return states
+
     def to_json(self) -> dict[str, Any]:
         """The ``run --json`` shape."""
         return {
@@ -136,7 +167,7 @@ class Execution:
 
 def default_mock_config_files(root: Path = PROJECT_ROOT) -> list[Path]:
     """Every workflow's ``mock-config.json``, merged into one MockConfigFile by default."""
-    return sorted(root.glob("workflows/*/mock-config.json"))
+    return mock_config_files(root)
 
 
 class Stack:
@@ -149,7 +180,7 @@ class Stack:
         self.mock_config = mock_config
         self.clock = clock
         self.provisioner = Provisioner(template)
-        self._mock = None
+        self._mock: Any = None  # moto's mock_aws while running
 
     # --- life cycle ------------------------------------------------------------------------------------------
 
@@ -184,8 +215,13 @@ class Stack:
         else:
             config = MockConfig.from_files(default_mock_config_files(Path(template).resolve().parent))
         scale = time_scale if time_scale is not None else float(os.environ.get("SFN_WAIT_TIME_SCALE", "0"))
+        parsed = Template(template, parameters)
+        # A test case naming a state machine or state that does not exist would silently never be used.
+        unknown = config.unknown_references(parsed.state_names())
+        if unknown:
+            raise MockConfigError("; ".join(unknown))
         CLOCK.scale = scale
-        stack = cls(Template(template, parameters), config)
+        stack = cls(parsed, config)
         executions.mock_config = config
         stack._mock = mock_aws(config={
             "stepfunctions": {"execute_state_machine": True},
@@ -275,6 +311,71 @@ class Stack:
                 out.append(message)
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         return out
+
+    @contextlib.contextmanager
+    def paused(self, workflow: str) -> Iterator[None]:
+        """The workflow's triggers quiet for the duration: its rules disabled, its pipes stopped.
+
+        Events and stream records arriving meanwhile start nothing (locally they are dropped, not kept for
+        later), so what a test or a seed creates in a bucket or table does not start the workflow.
+        """
+        triggers = [t for t in workflow_triggers(self.template) if t.workflow == workflow]
+        events, rules = self.client("events"), []
+        for trigger in triggers:
+            if trigger.kind == "rule":
+                name = self.resource(trigger.name)
+                rules.append((name, self._bus_of(name)))
+                events.disable_rule(Name=name, EventBusName=rules[-1][1])
+        pipes = [p for t in triggers if t.kind == "pipe" for p in self.provisioner.pipes
+                 if p.name == self.resource(t.name)]
+        for pipe in pipes:
+            pipe.running = False
+        try:
+            yield
+        finally:
+            for name, bus in rules:
+                events.enable_rule(Name=name, EventBusName=bus)
+            for pipe in pipes:
+                pipe.running = True
+
+    def _bus_of(self, rule: str) -> str:
+        events = self.client("events")
+        for bus in ["default", *[b["Name"] for b in events.list_event_buses()["EventBuses"] if b["Name"] != "default"]]:
+            if any(r["Name"] == rule for r in events.list_rules(EventBusName=bus, NamePrefix=rule)["Rules"]):
+                return bus
+        raise KeyError(f"rule {rule} is on no event bus")
+
+    def seed(self, workflow: str) -> list[str]:
+        """Create what the workflow's console inputs refer to, from ``events/seed.json`` in its folder.
+
+        The file lists ``objects`` (``bucket`` logical id, ``key``, ``file`` in ``events/``, optional
+        ``contentType``, ``contentLanguage``, ``metadata``) and ``items`` (``table`` logical id, ``item`` as plain
+        JSON). They are created with the workflow's triggers :meth:`paused`, so seeding starts nothing. Returns
+        what was created (``s3://…`` URIs and ``table: key`` lines); nothing when the file does not exist.
+        """
+        from boto3.dynamodb.types import TypeSerializer
+
+        files = WorkflowFiles(workflow, self.template.root)
+        path = files.event("seed.json")
+        if not path.is_file():
+            return []
+        seed = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        created = []
+        with self.paused(workflow):
+            for entry in seed.get("objects", []):
+                bucket = self.resource(entry["bucket"])
+                extra = {name: entry[key] for key, name in (("contentType", "ContentType"),
+                                                            ("contentLanguage", "ContentLanguage"),
+                                                            ("metadata", "Metadata")) if key in entry}
+                self.client("s3").put_object(Bucket=bucket, Key=entry["key"],
+                                             Body=files.event(entry["file"]).read_bytes(), **extra)
+                created.append(f"s3://{bucket}/{entry['key']}")
+            for entry in seed.get("items", []):
+                table = self.resource(entry["table"])
+                item = {name: TypeSerializer().serialize(value) for name, value in entry["item"].items()}
+                self.client("dynamodb").put_item(TableName=table, Item=item)
+                created.append(f"{table}: {json.dumps(entry['item'], default=str)[:80]}")
+        return created
 
     def workflows(self) -> list[str]:
         """Workflow folder names with a state machine in the template."""

@@ -9,6 +9,7 @@ every resource the way :mod:`local.stack.provision` creates it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,8 @@ from typing import Any
 
 import yaml
 
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-PARTITION = "aws"
+from local.aws import ACCOUNT_ID, PARTITION, REGION
+
 STACK_NAME = "local"
 
 _SHORT_TAGS = [
@@ -62,6 +62,14 @@ def load_yaml(path: Path) -> dict[str, Any]:
         return yaml.load(path.read_text(), Loader=_CfnLoader) or {}
     except (OSError, yaml.YAMLError) as error:
         raise TemplateError(f"{path}: {error}") from error
+
+
+def parse_yaml(text: str) -> dict[str, Any]:
+    """Parse a CloudFormation/SAM template's text, short-form tags included."""
+    try:
+        return yaml.load(text, Loader=_CfnLoader) or {}
+    except yaml.YAMLError as error:
+        raise TemplateError(str(error)) from error
 
 
 @dataclass
@@ -322,8 +330,6 @@ class Template:
             if key == "Fn::GetAZs":
                 return [f"{REGION}a", f"{REGION}b"]
             if key == "Fn::ToJsonString":
-                import json
-
                 return json.dumps(self.resolve(arg, allow_resources))
         return {
             k: r for k, r in ((k, self.resolve(v, allow_resources)) for k, v in value.items()) if r is not _NO_VALUE
@@ -343,6 +349,36 @@ class Template:
                 return resource
         known = ", ".join(sorted(self.workflows())) or "none"
         raise TemplateError(f"no state machine for workflow {workflow!r} in {self.path.name} (known: {known})")
+
+    def state_names(self) -> dict[str, set[str]]:
+        """State machine logical id → the names of its states (nested ones included), read from its definition.
+
+        A definition that cannot be read gives no names (``validate`` reports why).
+        """
+
+        def names(states: Any) -> set[str]:
+            found: set[str] = set()
+            for name, state in (states if isinstance(states, dict) else {}).items():
+                found.add(name)
+                if isinstance(state, dict):
+                    for branch in state.get("Branches") or []:
+                        found |= names((branch or {}).get("States"))
+                    processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+                    found |= names(processor.get("States") if isinstance(processor, dict) else None)
+            return found
+
+        found = {}
+        for resource in self.of_type("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
+            definition = resource.properties.get("Definition")
+            uri = resource.properties.get("DefinitionUri")
+            if definition is None and isinstance(uri, str):
+                try:
+                    definition = json.loads((self.root / uri).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    definition = None
+            found[resource.logical_id] = names((definition or {}).get("States") if isinstance(definition, dict)
+                                               else None)
+        return found
 
     def workflows(self) -> dict[str, Resource]:
         """Workflow folder name → its state machine resource."""

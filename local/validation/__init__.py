@@ -12,7 +12,9 @@ is any. The checks, in the order they run (``--check NAME`` runs only some):
 ``substitutions``         every ``${Name}`` provided and every provided name used; placeholders only in strings
 ``sdk``                   SDK parameters against the botocore API models (names, required, literal types)
 ``mocks``                 MockConfigFile references; every ``Return`` against its API's output shape
+                          (``--mock-config FILE``: that file instead of the workflows' own)
 ``permissions``           every call allowed by its state machine's / function's policies; no ``Action: *``
+``triggers``              every rule and pipe starting a workflow: bounded retries, a dead-letter queue it may use
 ``template``              cfn-lint clean (in background)
 ``format``                definitions in canonical form (``python -m local fmt``)
 ``diagrams``              diagram.svg and the README Mermaid blocks up to date (``python -m local graph``)
@@ -28,9 +30,10 @@ from pathlib import Path
 
 from local.stack.template import TemplateError
 from local.validation.common import Problem, Project
+from local.validation.dedupe import one_line_per_problem
 
 CHECKS = ("json", "interpreter", "statelint", "jsonata", "asl-service", "substitutions", "sdk", "mocks",
-          "permissions", "template", "format", "diagrams")
+          "permissions", "triggers", "template", "format", "diagrams")
 
 
 @dataclass
@@ -44,7 +47,8 @@ class Report:
     seconds: float = 0.0
 
 
-def validate_project(template_path: Path, *, strict: bool = False, checks: tuple[str, ...] | None = None) -> Report:
+def validate_project(template_path: Path, *, strict: bool = False, checks: tuple[str, ...] | None = None,
+                     mock_config: Path | None = None) -> Report:
     """Run the checks over the project of ``template_path``.
 
     Parameters
@@ -55,6 +59,8 @@ def validate_project(template_path: Path, *, strict: bool = False, checks: tuple
         Mocks must also carry the API's required fields (like TestState's ``STRICT`` validation).
     checks : tuple of str, optional
         Only these checks (names from :data:`CHECKS`).
+    mock_config : Path, optional
+        The MockConfigFile the ``mocks`` check reads instead of every workflow's ``mock-config.json``.
 
     Returns
     -------
@@ -90,17 +96,18 @@ def validate_project(template_path: Path, *, strict: bool = False, checks: tuple
     if "json" in selected:
         problems += project.load_problems
     for name in selected:
-        problems += _run(name, project, strict, report.notes)
+        problems += _run(name, project, strict, report.notes, mock_config)
     for job in background:
         found, notes = job.collect()
         problems += found
         report.notes += notes
-    report.problems = list(dict.fromkeys(problems))
+    report.problems = one_line_per_problem(project, list(dict.fromkeys(problems)))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run(name: str, project: Project, strict: bool, notes: list[str]) -> list[Problem]:  # noqa: PLR0911
+def _run(name: str, project: Project, strict: bool, notes: list[str],  # noqa: PLR0911
+         mock_config: Path | None = None) -> list[Problem]:
     if name == "interpreter":
         from local.validation.asl import check_interpreter
 
@@ -126,25 +133,30 @@ def _run(name: str, project: Project, strict: bool, notes: list[str]) -> list[Pr
     if name == "mocks":
         from local.validation.mocks import check_mocks
 
-        return check_mocks(project, strict=strict)
+        return check_mocks(project, strict=strict, files=[Path(mock_config)] if mock_config else None)
     if name == "permissions":
         from local.validation.permissions import check_permissions
 
         return check_permissions(project)
+    if name == "triggers":
+        from local.validation.triggers import check_triggers
+
+        return check_triggers(project)
     if name == "format":
         from local.validation.fmt import check_format
 
         return check_format(project)
     if name == "diagrams":
-        from local.graph import check_diagrams
+        from local.validation.diagrams import check_diagrams
 
         return check_diagrams(project)
     return []
 
 
-def run_validation(template_path: Path, *, strict: bool = False, checks: tuple[str, ...] | None = None) -> int:
+def run_validation(template_path: Path, *, strict: bool = False, checks: tuple[str, ...] | None = None,
+                   mock_config: Path | None = None) -> int:
     """Print every problem, the notes and a one-line summary; 1 when there are problems, else 0."""
-    report = validate_project(template_path, strict=strict, checks=checks)
+    report = validate_project(template_path, strict=strict, checks=checks, mock_config=mock_config)
     for problem in report.problems:
         print(problem)
     for note in report.notes:

@@ -13,13 +13,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from local.engine.api_models import dotted
 from local.validation.common import (
     JSONATA,
     PROJECT_ROOT,
     Problem,
     Project,
     Workflow,
-    dotted,
     iter_states,
     query_language,
     state_fields,

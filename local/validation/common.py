@@ -96,14 +96,6 @@ def walk_strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from walk_strings(item, (*path, index))
 
 
-def dotted(path: tuple) -> str:
-    """``("Arguments", "Entries", 0, "Detail")`` → ``Arguments.Entries[0].Detail``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def substitute(text: str, values: dict[str, Any]) -> str:
     """Replace every ``${Name}`` of ``values`` in ``text``, as CloudFormation does with DefinitionSubstitutions."""
     for name, value in values.items():

@@ -5,31 +5,19 @@ Shared by the SDK, mock and permission checks.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from local.engine.api_models import (
+    OPTIMISED_SERVICES,
+    is_sdk_service,
+    operation_model,
+    parse_resource,
+    pascal,
+    service_label,
+    service_model,
+)
 from local.validation.common import JSONATA, Workflow, iter_states, query_language
-from local.validation.models import is_sdk_service, operation_model, pascal, service_label, service_model
-
-_STATES_ARN = re.compile(r"^arn:[^:]+:states:::(?P<rest>.+)$")
-_PATTERN = re.compile(r"^(?P<action>[^.]+)(?:\.(?P<pattern>sync(?::2)?|waitForTaskToken))?$")
-
-#: Optimised integrations: the service name in the ARN → botocore's (when they differ).
-OPTIMISED_SERVICES = {
-    "states": "stepfunctions", "bedrock": "bedrock-runtime", "elasticmapreduce": "emr", "events": "events",
-}
-#: Members an optimised integration takes as any JSON though the API wants a string.
-ANY_JSON = {
-    ("lambda", "Invoke"): {("Payload",)},
-    ("stepfunctions", "StartExecution"): {("Input",)},
-    ("sns", "Publish"): {("Message",)},
-    ("sqs", "SendMessage"): {("MessageBody",)},
-    ("events", "PutEvents"): {("Entries", "*", "Detail")},
-    ("bedrock-runtime", "InvokeModel"): {("Body",)},
-}
-#: Parameters an optimised integration accepts beyond the API.
-EXTRA_PARAMETERS = {("bedrock-runtime", "InvokeModel"): {"Input": None, "Output": None}}
 
 
 @dataclass(frozen=True)
@@ -75,30 +63,6 @@ class Call:
     def what(self) -> str:
         """``S3 GetObject`` for messages."""
         return f"{service_label(self.boto)} {self.operation}" if self.boto else self.resource
-
-
-def parse_resource(resource: str) -> tuple[str, str, str, str]:  # noqa: PLR0911
-    """``(kind, service, action, pattern)`` of a Task ``Resource``."""
-    match = _STATES_ARN.match(resource)
-    if match:
-        rest = match.group("rest")
-        if rest.startswith("aws-sdk:"):
-            parts = rest.split(":", 2)
-            if len(parts) == 3:
-                action = _PATTERN.match(parts[2])
-                if action:
-                    return "aws-sdk", parts[1], action.group("action"), action.group("pattern") or ""
-            return "other", "", rest, ""
-        service, _, action_text = rest.partition(":")
-        action = _PATTERN.match(action_text)
-        if action:
-            return "optimised", service, action.group("action"), action.group("pattern") or ""
-        return "other", service, action_text, ""
-    if re.match(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:", resource):
-        return "lambda-function", "lambda", "invoke", ""
-    if re.match(r"^arn:[^:]+:states:[^:]*:[^:]*:activity:", resource):
-        return "activity", "states", "", ""
-    return "other", "", "", ""
 
 
 def _boto_name(kind: str, service: str) -> str | None:

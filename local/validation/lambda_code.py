@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local.validation.models import service_model
+from local.engine.api_models import service_model
 
 _TABLE_METHODS = {"get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem",
                   "delete_item": "DeleteItem", "query": "Query", "scan": "Scan", "batch_writer": "BatchWriteItem"}

@@ -19,9 +19,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from local.engine.api_models import ANY_JSON, ShapeChecker, _is, describe, operation_model
 from local.validation.common import Problem, Project, Workflow
-from local.validation.integrations import ANY_JSON, Call, calls
-from local.validation.models import ShapeChecker, _is, describe, operation_model
+from local.validation.integrations import Call, calls
 
 _SCHEMA_LINE = re.compile(r"(?:Result|Response) schema:\s*`{0,2}(schemas/[\w.\-/]+\.json)")
 #: What optimised integrations add to the API's result.
@@ -169,15 +169,18 @@ def _return_problems(  # noqa: PLR0911 - one branch per kind of integration
             for _path, message, fix in checker.check(value, operation.output_shape, ())]
 
 
-def check_mocks(project: Project, strict: bool = False) -> list[Problem]:
-    """Every ``workflows/*/mock-config.json``: references, then each ``Return`` against its API."""
+def check_mocks(project: Project, strict: bool = False, files: list[Path] | None = None) -> list[Problem]:
+    """Every ``workflows/*/mock-config.json`` (or ``files``): references, then each ``Return`` against its API."""
     problems: list[Problem] = []
-    for path in sorted(project.root.glob("workflows/*/mock-config.json")):
+    for path in files if files is not None else sorted(project.root.glob("workflows/*/mock-config.json")):
         file = project.rel(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             problems.append(Problem(file, "-", f"not valid JSON: {error}", "fix the JSON syntax"))
+            continue
+        except OSError as error:
+            problems.append(Problem(file, "-", f"cannot be read: {error.strerror}", "pass an existing file"))
             continue
         problems += check_references(project, raw, file)
         responses = raw.get("MockedResponses") or {}

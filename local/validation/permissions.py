@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local.engine.api_models import iam_prefix, operation_model
 from local.stack.template import ACCOUNT_ID, PARTITION, REGION, TemplateError
 from local.validation.common import JSONATA, Problem, Project, iter_states
 from local.validation.integrations import Call, calls
 from local.validation.lambda_code import code_calls
-from local.validation.models import iam_prefix, operation_model
 
 _POLICY_TEMPLATES = Path(__file__).with_name("data") / "sam-policy-templates.json"
 _ARN = f"arn:{PARTITION}:{{service}}:{REGION}:{ACCOUNT_ID}:{{rest}}"
@@ -376,7 +376,7 @@ def needs_of_call(call: Call) -> list[Need]:
 
 
 def _hint(project: Project, resource: str) -> str:
-    """How to write a resource in the template (``!GetAtt Table.Arn``) when it is one of its resources."""
+    """How to write a resource in the template: ``!Ref``/``!GetAtt`` when it is one of its resources, else ``!Sub``."""
     real = [item for item in project.template.resources.values() if not item.raw.get("Implicit")]
     for item in real:
         if item.ref == resource:
@@ -387,7 +387,27 @@ def _hint(project: Project, resource: str) -> str:
                 return f"!GetAtt {item.logical_id}.{attribute}"
             if resource.startswith(value + "/") and attribute == "Arn":
                 return f'!Sub "${{{item.logical_id}.Arn}}{resource[len(value):]}"'
-    return f'"{resource}"'
+    return f'!Sub "{_sub_text(real, resource)}"'
+
+
+def _sub_text(resources: list[Any], resource: str) -> str:
+    """A resource ARN as ``Fn::Sub`` text, to deploy in any account and region.
+
+    Names of the template's resources become ``${Id}`` or ``${Id.Attr}``; the partition, region and account
+    become pseudo parameters.
+    """
+    names = sorted(((value, f"${{{item.logical_id}.{attribute}}}") for item in resources
+                    for attribute, value in item.attributes.items() if isinstance(value, str) and len(value) > 5),
+                   key=lambda pair: -len(pair[0]))
+    names = sorted([(item.ref, f"${{{item.logical_id}}}") for item in resources
+                    if isinstance(item.ref, str) and len(item.ref) > 5] + names, key=lambda pair: -len(pair[0]))
+    text = resource
+    for value, placeholder in names:
+        if value in text:
+            text = text.replace(value, placeholder)
+    text = re.sub(r"^arn:aws:", "arn:${AWS::Partition}:", text)
+    text = text.replace(f":{REGION}:", ":${AWS::Region}:").replace(f":{ACCOUNT_ID}:", ":${AWS::AccountId}:")
+    return text
 
 
 def _missing(project: Project, who: Principal, need: Need) -> tuple[str, str]:

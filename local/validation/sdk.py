@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from local.engine.api_models import (
+    ANY_JSON,
+    EXTRA_PARAMETERS,
+    ShapeChecker,
+    close_names,
+    operation_model,
+    service_model,
+)
 from local.validation.common import JSONATA, Problem, Project
-from local.validation.integrations import ANY_JSON, EXTRA_PARAMETERS, Call, calls
-from local.validation.models import ShapeChecker, close_names, operation_model, service_model
+from local.validation.integrations import Call, calls
 
 _TOKEN = ("$states.context.Task.Token", "$$.Task.Token")
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from local import load
+from local.aws import CREDENTIALS, endpoint_clients
 
 STARTUP_TIMEOUT = 60.0
-CREDENTIALS = load.CREDENTIALS
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,7 @@ def endpoint(served) -> str:
 @pytest.fixture(scope="session")
 def client(endpoint):
     """A boto3 client factory aimed at the served endpoint."""
-    return load.clients(endpoint)
+    return endpoint_clients(endpoint)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.datascience
 workflow_module = pytest.importorskip("stepfunctions.workflow", reason="pip install -e '.[datascience]'")

@@ -10,7 +10,7 @@ import time
 import uuid
 
 from local.stack.template import Template
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 POLL_TIMEOUT = 30.0
 

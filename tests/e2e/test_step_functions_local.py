@@ -23,7 +23,7 @@ from local.engine.mock_config import MockConfig
 from local.stack.provision import Provisioner
 from local.stack.stack import default_mock_config_files
 from local.stack.template import Template
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.sfn_local
 ENDPOINT = os.environ.get("SFN_LOCAL_ENDPOINT")

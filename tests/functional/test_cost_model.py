@@ -10,8 +10,10 @@ import json
 
 import pytest
 
-from local import cost, scenarios
+from local import cost
+from local.paths import workflow_files
 from local.stack.stack import billed_transitions
+from local.workflows import registry
 
 PRICES = json.loads(cost.PRICES_FILE.read_text())
 
@@ -22,7 +24,7 @@ def test_named_instance_event_counts_each_state_and_call(stack):
     Standard bills the 8 transitions ($200 per million); Express one request plus 64 MB for two calls of the
     modelled 40 ms, rounded up to 100 ms.
     """
-    [path] = [p for p in scenarios.paths(stack, only=["ec2-enrichment"]) if p.main]
+    [path] = [p for p in registry().driver("ec2-enrichment").journeys(stack) if p.main]
     usage = cost._usage(stack, path, PRICES)
     cost._price(usage, PRICES, "arm64", [])
 
@@ -36,8 +38,8 @@ def test_named_instance_event_counts_each_state_and_call(stack):
 
 def test_conversation_counts_the_reply_lambda_and_cannot_be_express(stack):
     """A one-reply conversation invokes the receiver once, waits on a callback, so Express is not possible."""
-    [path] = [p for p in scenarios.paths(stack, only=["feedback-conversation"]) if p.main]
-    definition = json.loads((scenarios.WORKFLOWS / path.workflow / "statemachine.asl.json").read_text())
+    [path] = [p for p in registry().driver("feedback-conversation").journeys(stack) if p.main]
+    definition = workflow_files(path.workflow).read_definition()
     usage = cost._usage(stack, path, PRICES)
     cost._price(usage, PRICES, "arm64", cost._express_blockers(definition))
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.cli import main
-from local.validation import validate_project
 from local.validation.asl import ASL_SERVICE_PACKAGE
-from local.validation.fmt import canonical
+from tests.support import ROOT
+from tests.support.project import copy_project, edit_json, edit_text, line, problems
 
-ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "workflows/image-catalog/statemachine.asl.json"
 CALLS = "workflows/call-center-analysis/statemachine.asl.json"
 FEEDBACK = "workflows/feedback-conversation/statemachine.asl.json"
@@ -28,34 +26,7 @@ FEEDBACK = "workflows/feedback-conversation/statemachine.asl.json"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project to plant mistakes in."""
-    shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")
-    for folder in ("workflows", "tasks", "schemas"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path
-
-
-def edit_json(root: Path, relative: str, change: Callable[[dict[str, Any]], None]) -> None:
-    path = root / relative
-    document = json.loads(path.read_text(encoding="utf-8"))
-    change(document)
-    path.write_text(canonical(document), encoding="utf-8")
-
-
-def edit_text(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / relative
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(root: Path, *checks: str, strict: bool = False) -> list[str]:
-    return [str(p) for p in validate_project(root / "template.yaml", checks=checks, strict=strict).problems]
-
-
-def line(found: list[str], *fragments: str) -> str:
-    matching = [text for text in found if all(f in text for f in fragments)]
-    assert matching, "no line with " + " & ".join(fragments) + ":\n" + "\n".join(found)
-    return matching[0]
+    return copy_project(tmp_path)
 
 
 def states(document: dict[str, Any]) -> dict[str, Any]:
@@ -71,15 +42,29 @@ def test_the_project_validates(capsys):
 
 
 def test_validate_exits_1_with_one_line_per_problem(project, capsys):
-    edit_json(project, IMAGE, lambda d: states(d)["CheckInput"].update(Next="Nowhere"))
-    assert main(["validate", "--template", str(project / "template.yaml"), "--check", "statelint"]) == 1
+    """A ``Next`` to a state that does not exist: one line, exit 1, whatever the checks that see it.
+
+    statelint and the ASL language service both report the missing target and the state it leaves unreachable,
+    and the diagram no longer matches; the mistake is one: the line names the close state as the fix, and the
+    stale diagram is not reported (redrawing it would draw the broken graph).
+    """
+    edit_json(project, IMAGE, lambda d: states(d)["CheckInput"].update(Next="IsInputValud"))
+    checks = ["statelint", "diagrams"] + (["asl-service"] if shutil.which("node") and ASL_SERVICE_PACKAGE.exists()
+                                          else [])
+    assert main(["validate", "--template", str(project / "template.yaml"),
+                 *[arg for check in checks for arg in ("--check", check)]]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"{IMAGE}: CheckInput: statelint: No state found named \"Nowhere\"")
-    assert " — " in out[0] and out[-1].startswith("validate: 2 problems")  # IsInputValid is unreachable now
-    line(out, ": IsInputValid:", "No transition found")
+    assert out == [f'{IMAGE}: CheckInput: Next names "IsInputValud", which is not a state, so IsInputValid is never '
+                   'reached — write "IsInputValid"', out[-1]]
+    assert out[-1].startswith("validate: 1 problem — ")
 
 
-# --- 1. ASL validity ------------------------------------------------------------------------------------------
+def test_a_target_without_a_close_state_names_the_field(project):
+    """A choice pointing at a state that is nowhere near an existing name: the field, and what to do."""
+    edit_json(project, IMAGE, lambda d: states(d)["IsInputValid"]["Choices"][0].update(Next="Elsewhere"))
+    found = line(problems(project, "statelint"), IMAGE, ": IsInputValid:")
+    assert found.startswith(f'{IMAGE}: IsInputValid: Choices[0].Next names "Elsewhere", which is not a state')
+    assert found.endswith("point Choices[0].Next at an existing state, or add a state named Elsewhere")
 
 
 def test_statelint_finds_an_unreachable_state(project):
@@ -253,6 +238,23 @@ def test_state_machine_action_missing_from_its_policies(project):
     found = line(problems(project, "permissions"), IMAGE, ": RemoveLabelEntry:", "dynamodb:DeleteItem on",
                  "table/local-imagecatalogtable", "ImageCatalogStateMachine's policies")
     assert found.endswith("Action: dynamodb:DeleteItem, Resource: !GetAtt ImageCatalogTable.Arn")
+
+
+def test_a_missing_permission_is_fixed_with_intrinsics_not_this_accounts_arn(project):
+    """The fix names the resource as the template can deploy it anywhere: ``!Sub`` with pseudo parameters.
+
+    The SSM parameter's ARN, built locally with the account 123456789012 and us-east-1, is written back with
+    ``${AWS::Partition}``, ``${AWS::Region}``, ``${AWS::AccountId}`` and the parameter's own ``${LogicalId}``.
+    """
+    statement = ("            - Sid: ReadDefaultName\n              Effect: Allow\n"
+                 "              Action: ssm:GetParameter\n"
+                 '              Resource: !Sub "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter'
+                 '${Ec2EnrichmentDefaultNameParameter}"\n')
+    edit_text(project, "template.yaml", statement, "")
+    found = line(problems(project, "permissions"), ": ReadDefaultName:", "ssm:GetParameter on")
+    assert found.endswith('Resource: !Sub "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter'
+                          '${Ec2EnrichmentDefaultNameParameter}"')
+    assert "123456789012" not in found.split(" — ", 1)[1]
 
 
 def test_resource_matching_with_wildcards(project):

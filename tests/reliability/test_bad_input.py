@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import pytest
 
-from local.reliability import (
-    INPUT_CONTRACTS,
-    WORKFLOWS,
+from local.reliability.inputs import (
     BadInput,
     check_bad_input,
+    contract_of,
+    contracted_workflows,
     offending_fields,
     run_bad_inputs,
 )
-from tests.conftest import load_json
+from tests.support import load_json
+
+WORKFLOWS = contracted_workflows()
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS)
@@ -39,7 +41,7 @@ def test_generated_bad_inputs_fail_at_once_naming_the_field(stack, workflow):
     assert figures.handled == figures.tried
     kinds = figures.to_json()["kinds"]
     assert {"wrong type", "missing", "huge string", "array input", "empty object"} <= set(kinds), kinds
-    assert all(r.error == INPUT_CONTRACTS[workflow].error for r in figures.results)
+    assert all(r.error == contract_of(workflow).error for r in figures.results)
 
 
 @pytest.mark.parametrize(("workflow", "field", "payload"), [
@@ -67,7 +69,7 @@ def test_non_objects_and_empty_objects_are_refused(stack, workflow, payload):
     """Null, an empty array, a string, numbers, a boolean and an empty object are refused, naming the input."""
     result = check_bad_input(stack, workflow, BadInput(payload, "the input", "non-object"))
     assert result.handled, result.explain()
-    first = INPUT_CONTRACTS[workflow].fields[0]
+    first = contract_of(workflow).fields[0]
     expected = [first] if payload == {} else ["the input"]
     assert result.offending[:1] == expected
 

@@ -19,9 +19,12 @@ import collections
 
 import pytest
 
-from local.reliability import WORKFLOWS, FaultMatrix, error_classes, fault_cases, task_states
-from tests.conftest import load_json
+from local.reliability.errors import error_classes, fault_cases, harnessed_workflows
+from local.reliability.faults import FaultMatrix
+from local.workflows.harness import task_states
+from tests.support import load_json
 
+WORKFLOWS = harnessed_workflows()
 CASES = fault_cases()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from local.cli import build_parser, cmd_report
-from local.reliability import all_handled, fault_cases, format_report, reliability_figures
+from local.reliability.errors import fault_cases
+from local.reliability.report import all_handled, format_report, reliability_figures
 
 
 def test_report_gives_the_figures_of_the_checks(stack):

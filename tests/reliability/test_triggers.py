@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import pytest
 
-from local.reliability import trigger_gaps, undeliverable_trigger, workflow_triggers
+from local.reliability.triggers import undeliverable_trigger
 from local.stack.template import Template
-from tests.conftest import ROOT
+from local.stack.triggers import trigger_gaps, workflow_triggers
+from tests.support import ROOT
 
 TRIGGERS = workflow_triggers(Template(ROOT / "template.yaml"))
+FIRST_WORKFLOWS = ("ec2-enrichment", "image-catalog", "call-center-analysis", "feedback-conversation")
 
 
 def test_every_trigger_of_a_workflow_has_a_retry_policy_and_a_dead_letter_queue():
-    """Each of the five triggers (four rules, one pipe) retries a bounded number of times, then dead-letters."""
+    """Every trigger retries a bounded number of times, then dead-letters; the four first workflows' five are known.
+
+    Four rules and one pipe start the four workflows the project began with, each with its own queue.
+    """
     assert trigger_gaps(Template(ROOT / "template.yaml")) == []
-    assert sorted((t.workflow, t.kind) for t in TRIGGERS) == [
+    first = [t for t in TRIGGERS if t.workflow in FIRST_WORKFLOWS]
+    assert sorted((t.workflow, t.kind) for t in first) == [
         ("call-center-analysis", "rule"), ("ec2-enrichment", "rule"), ("feedback-conversation", "pipe"),
         ("feedback-conversation", "rule"), ("image-catalog", "rule")]
-    assert {t.name: t.dead_letter for t in TRIGGERS} == {
+    assert {t.name: t.dead_letter for t in first} == {
         "Ec2EnrichmentStateMachineEc2StateChanged": "Ec2StateChangeDLQ",
         "ImageCatalogStateMachineImageUploaded": "ImageUploadedDLQ",
         "CallAnalysisStateMachineRecordingUploaded": "CallRecordingUploadedDLQ",

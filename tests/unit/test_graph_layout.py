@@ -8,6 +8,7 @@ import re
 import pytest
 
 from local import graph
+from local.graph.svg import _n
 from tests.conftest import ROOT
 
 WORKFLOWS = sorted(p.parent.name for p in (ROOT / "workflows").glob("*/statemachine.asl.json"))
@@ -43,7 +44,7 @@ def test_layout_places_every_state_where_the_svg_draws_it(workflow):
                           group)
         x, y = (float(shape[2]), float(shape[3])) if shape[1] == "rect" else (float(shape[4]) - 14, float(shape[5]))
         assert (x, y) == pytest.approx((state["x"], state["y"]), abs=0.1), state["name"]
-    assert f'width="{graph._n(laid_out["width"])}"' in drawn.split(">", 1)[0]
+    assert f'width="{_n(laid_out["width"])}"' in drawn.split(">", 1)[0]
     assert len([i for i in laid_out["items"] if i["item"] == "edge"]) == drawn.count("<polyline")
     assert [i["text"] for i in laid_out["items"] if i["item"] == "label"] == [
         t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import lambda_context, load_handler
+from tests.support import lambda_context, load_handler
 
 app = load_handler("read_transcript_text")
 CONTEXT = lambda_context("CallReadTranscriptFunction", 512)

@@ -12,7 +12,7 @@ import json
 import jsonschema
 import pytest
 
-from tests.conftest import ROOT, load_handler
+from tests.support import ROOT, load_handler
 
 app = load_handler("sms_reply_receiver")
 

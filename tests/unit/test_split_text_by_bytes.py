@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import lambda_context, load_handler
+from tests.support import lambda_context, load_handler
 
 app = load_handler("split_text_by_bytes")
 CONTEXT = lambda_context("CallSplitTextFunction", 256)

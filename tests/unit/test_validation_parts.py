@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from local import graph, studio
+from local.engine.api_models import iam_prefix
 from local.stack.template import Template
 from local.validation.fmt import canonical
 from local.validation.lambda_code import code_calls
-from local.validation.models import iam_prefix
 from local.validation.permissions import Need, Statement, _bind, action_matches, allowed, needs_of_operation, overlap
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from tests.conftest import ROOT, load_json, rule_paused
+from tests.support import ROOT, load_json, rule_paused
 
 WORKFLOW = "call-center-analysis"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"

@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import load_json
+from tests.support import load_json
 
 WORKFLOW = "ec2-enrichment"
 EVENTS = f"workflows/{WORKFLOW}/events"

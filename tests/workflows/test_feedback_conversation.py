@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import jsonschema
 import pytest
-from boto3.dynamodb.types import TypeDeserializer
-from referencing import Registry, Resource
 
 from local.standins.comprehend import score_sentiment
-from tests.conftest import ROOT, load_json
+from local.workflows.feedback_conversation import play_conversation
+from tests.support import ROOT, load_json
+from tests.support.feedback import Customer, new_phone, plain, publish, validate
 
 WORKFLOW = "feedback-conversation"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"
@@ -34,120 +32,6 @@ CALLBACK_QUESTION = ("Sorry we didn't meet your expectations. Would you be willi
 CALLBACK_CONFIRMATION = "One of our team members will reach out to you as soon as possible. Thank you!"
 THANKS = "Thank you for your feedback!"
 SORRY = "Sorry, we could not read your reply. "
-
-_SCHEMAS = {name: load_json(f"schemas/feedback-conversation.{name}.schema.json") for name in (
-    "input", "appointment-completed", "inbound-sms", "reply", "callback-requested", "feedback-record", "output",
-    "message-lookup")}
-_REGISTRY = Registry().with_resources(
-    (schema["$id"], Resource.from_contents(schema)) for schema in _SCHEMAS.values()
-)
-
-
-def validate(instance: Any, schema: str) -> None:
-    """Validate against one of the workflow's schemas (formats checked)."""
-    jsonschema.Draft202012Validator(
-        _SCHEMAS[schema], registry=_REGISTRY, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    ).validate(instance)
-
-
-def plain(item: dict[str, Any]) -> dict[str, Any]:
-    """A DynamoDB item as plain JSON values (numbers as int or float)."""
-    def convert(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return int(value) if value == value.to_integral_value() else float(value)
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        return value
-    return convert({key: TypeDeserializer().deserialize(value) for key, value in item.items()})
-
-
-def new_phone() -> str:
-    """A unique E.164 number from the 555 range (fictional)."""
-    return f"+1425555{random.randrange(10**6):06d}"
-
-
-# --- the conversation, as the customer's phone sees it ----------------------------------------------------------
-
-
-class Customer:
-    """One customer with a phone: reads our questions, replies to the latest one."""
-
-    def __init__(self, stack, appointment_id: str | None = None, phone: str | None = None,
-                 name: str = "Jane Doe") -> None:
-        self.stack = stack
-        self.appointment_id = appointment_id or f"APT-{uuid.uuid4().hex[:10]}"
-        self.phone = phone or new_phone()
-        self.name = name
-
-    @property
-    def appointment(self) -> dict[str, str]:
-        return {"appointmentId": self.appointment_id, "customerName": self.name, "customerPhone": self.phone}
-
-    def start(self, case: str | None = None) -> str:
-        return self.stack.start(WORKFLOW, self.appointment, case=case)
-
-    def inbox(self) -> list[dict[str, Any]]:
-        """Every SMS sent to this phone, oldest first."""
-        return [m for m in self.stack.sent_sms if m["DestinationPhoneNumber"] == self.phone]
-
-    def sms(self, number: int, timeout: float = 10.0) -> dict[str, Any]:
-        """The ``number``-th SMS (1-based) sent to this phone, once it has been sent."""
-        def nth_sms() -> dict[str, Any] | None:
-            inbox = self.inbox()
-            return inbox[number - 1] if len(inbox) >= number else None
-
-        return self.stack.eventually(nth_sms, timeout=timeout, message=f"SMS #{number} to the customer never sent")
-
-    def question(self, number: int, timeout: float = 10.0) -> dict[str, Any]:
-        """The ``number``-th SMS (1-based), once it is registered for replies in the message-lookup table."""
-        message = self.sms(number, timeout)
-        self.await_registration(message["MessageId"], timeout)
-        return message
-
-    def await_registration(self, message_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        """Wait for the question's lookup row: from then on a reply resumes the execution."""
-        ddb = self.stack.client("dynamodb")
-        table = self.stack.resource("FeedbackMessageLookupTable")
-        key = {"MessageId": {"S": message_id}}
-        return self.stack.eventually(
-            lambda: ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item"),
-            timeout=timeout, message=f"question {message_id} never registered for replies",
-        )
-
-    def inbound(self, body: str, answering: str, sender: str | None = None,
-                inbound_id: str | None = None) -> dict[str, Any]:
-        """The End User Messaging inbound message for a reply to message ``answering``."""
-        return {
-            "originationNumber": sender or self.phone,
-            "destinationNumber": "+12065550100",
-            "messageKeyword": "KEYWORD_123456789012",
-            "messageBody": body,
-            "inboundMessageId": inbound_id or str(uuid.uuid4()),
-            "previousPublishedMessageId": answering,
-        }
-
-    def reply(self, body: str, answering: dict[str, Any] | str | None = None, **kwargs: Any) -> dict[str, Any]:
-        """Reply ``body`` to ``answering`` (default: the latest SMS) through the inbound SNS topic."""
-        if answering is None:
-            answering = self.inbox()[-1]
-        message_id = answering if isinstance(answering, str) else answering["MessageId"]
-        message = self.inbound(body, message_id, **kwargs)
-        validate(message, "inbound-sms")
-        publish(self.stack, message)
-        return message
-
-    def record(self) -> dict[str, Any] | None:
-        item = self.stack.client("dynamodb").get_item(
-            TableName=self.stack.resource("FeedbacksTable"), Key={"AppointmentId": {"S": self.appointment_id}},
-            ConsistentRead=True,
-        ).get("Item")
-        return plain(item) if item else None
-
-
-def publish(stack, message: dict[str, Any]) -> None:
-    stack.client("sns").publish(TopicArn=stack.resource("FeedbackInboundSmsTopic"), Message=json.dumps(message))
 
 
 def sns_event(message: dict[str, Any]) -> dict[str, Any]:
@@ -717,8 +601,6 @@ def test_demo_conversation_plays_as_documented(stack):
     Every check the file lists must hold (the player raises at the first miss), and the execution must have
     been started by the pipe, not by StartExecution.
     """
-    from local.demo import play_conversation
-
     played = play_conversation(stack, load_json(f"workflows/{WORKFLOW}/events/demo-conversation.json"))
 
     pipe = next(p for p in stack.provisioner.pipes if p.name == stack.resource("FeedbackAppointmentCompletedPipe"))

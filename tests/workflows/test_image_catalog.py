@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.conftest import ROOT, load_json, rule_paused
+from tests.support import ROOT, load_json, rule_paused
 
 WORKFLOW = "image-catalog"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"

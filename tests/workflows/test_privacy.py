@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from local.stack.template import ACCOUNT_ID
-from tests.workflows.test_feedback_conversation import Customer, new_phone, plain
+from tests.support.feedback import Customer, new_phone, plain
 
 
 def masked(number: str) -> str:

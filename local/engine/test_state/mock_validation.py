@@ -5,8 +5,8 @@ right type; ``PRESENT``: only present members are checked; ``NONE``: nothing is.
 have are accepted (AWS's forward compatibility). Names are compared as Step Functions writes them: the
 model's member name with a capital first letter (``executionArn`` → ``ExecutionArn``).
 
-The output shapes come from the botocore models the pre-deploy checks read (:mod:`local.validation.models`);
-the integration behind a ``Resource`` is resolved as they resolve it (:mod:`local.validation.integrations`).
+The output shapes come from the botocore models the pre-deploy checks read (:mod:`local.engine.api_models`);
+the integration behind a ``Resource`` is resolved as they resolve it (:func:`local.engine.api_models.parse_resource`).
 Map and Parallel results are checked for their shape: an array (a Map with a ``ResultWriter``: an object),
 one item per Parallel branch.
 """
@@ -15,8 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from local.validation.integrations import ANY_JSON, OPTIMISED_SERVICES, parse_resource
-from local.validation.models import is_sdk_service, operation_model, pascal
+from local.engine.api_models import (
+    ANY_JSON,
+    OPTIMISED_SERVICES,
+    is_sdk_service,
+    operation_model,
+    parse_resource,
+    pascal,
+)
 
 PREFIX = "Mock result schema validation error: "
 _EXPECTED = {"string": "a string", "timestamp": "a string", "blob": "a string", "integer": "a number",

@@ -14,10 +14,10 @@ from typing import Any
 
 from moto.core.exceptions import AWSError
 
+from local.engine.api_models import parse_resource
 from local.engine.test_state import mock_validation
 from local.engine.test_state.environment import STATE_NAME
 from local.engine.test_state.mocking import Mock, Settings
-from local.validation.integrations import parse_resource
 
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")

@@ -1,7 +1,9 @@
 """The AWS API models shipped in botocore: loaded lazily, one service at a time, and a shape checker.
 
 The same checker validates what a state sends (``Arguments``/``Parameters`` against the operation's input
-shape) and what a mock returns (``Return`` against its output shape).
+shape) and what a mock returns (``Return`` against its output shape): the pre-deploy checks
+(:mod:`local.validation`) and the TestState API's mock validation (:mod:`local.engine.test_state`) share it,
+with the reading of a Task's ``Resource`` (:func:`parse_resource`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,30 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local.validation.common import dotted
+_STATES_ARN = re.compile(r"^arn:[^:]+:states:::(?P<rest>.+)$")
+_PATTERN = re.compile(r"^(?P<action>[^.]+)(?:\.(?P<pattern>sync(?::2)?|waitForTaskToken))?$")
+
+#: Optimised integrations: the service name in the ARN → botocore's (when they differ).
+OPTIMISED_SERVICES = {
+    "states": "stepfunctions", "bedrock": "bedrock-runtime", "elasticmapreduce": "emr", "events": "events",
+}
+#: Members an optimised integration takes as any JSON though the API wants a string.
+ANY_JSON = {
+    ("lambda", "Invoke"): {("Payload",)},
+    ("stepfunctions", "StartExecution"): {("Input",)},
+    ("sns", "Publish"): {("Message",)},
+    ("sqs", "SendMessage"): {("MessageBody",)},
+    ("events", "PutEvents"): {("Entries", "*", "Detail")},
+    ("bedrock-runtime", "InvokeModel"): {("Body",)},
+}
+#: Parameters an optimised integration accepts beyond the API.
+EXTRA_PARAMETERS = {("bedrock-runtime", "InvokeModel"): {"Input": None, "Output": None}}
+
 
 #: IAM prefixes that differ from the model's signing name.
 _IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
@@ -242,3 +263,35 @@ class ShapeChecker:
 
 def _where(path: tuple) -> str:
     return dotted(path) or "the result"
+
+
+def dotted(path: tuple) -> str:
+    """``("Arguments", "Entries", 0, "Detail")`` → ``Arguments.Entries[0].Detail``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def parse_resource(resource: str) -> tuple[str, str, str, str]:  # noqa: PLR0911
+    """``(kind, service, action, pattern)`` of a Task ``Resource``."""
+    match = _STATES_ARN.match(resource)
+    if match:
+        rest = match.group("rest")
+        if rest.startswith("aws-sdk:"):
+            parts = rest.split(":", 2)
+            if len(parts) == 3:
+                action = _PATTERN.match(parts[2])
+                if action:
+                    return "aws-sdk", parts[1], action.group("action"), action.group("pattern") or ""
+            return "other", "", rest, ""
+        service, _, action_text = rest.partition(":")
+        action = _PATTERN.match(action_text)
+        if action:
+            return "optimised", service, action.group("action"), action.group("pattern") or ""
+        return "other", service, action_text, ""
+    if re.match(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:", resource):
+        return "lambda-function", "lambda", "invoke", ""
+    if re.match(r"^arn:[^:]+:states:[^:]*:[^:]*:activity:", resource):
+        return "activity", "states", "", ""
+    return "other", "", "", ""
