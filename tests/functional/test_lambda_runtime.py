@@ -8,44 +8,11 @@ are covered by the workflow tests.
 from __future__ import annotations
 
 import base64
-import contextlib
-import io
 import json
 import os
-import uuid
-import zipfile
 
-import pytest
-
+from tests.functional.conftest import zip_of
 from tests.functional.test_engine import execute, machine
-
-ROLE = "arn:aws:iam::123456789012:role/local-lambda-runtime-tests"
-
-
-def zip_of(source: str, name: str = "handler.py") -> bytes:
-    """A deployment package holding one module."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr(name, source)
-    return archive.getvalue()
-
-
-@pytest.fixture(scope="module")
-def deploy(stack):
-    """Create a function from handler source; returns its name."""
-    iam = stack.client("iam")
-    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-        iam.create_role(RoleName="local-lambda-runtime-tests", AssumeRolePolicyDocument="{}")
-    lam = stack.client("lambda")
-
-    def create(source: str, runtime: str = "python3.12", timeout: int = 3, environment=None) -> str:
-        name = f"fn-{uuid.uuid4().hex[:10]}"
-        lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler="handler.handler",
-                            Code={"ZipFile": zip_of(source)}, Timeout=timeout,
-                            Environment={"Variables": environment or {}})
-        return name
-
-    return create
 
 
 def invoke_machine(stack, resource: str = "arn:aws:states:::lambda:invoke", **task) -> str:
