@@ -1,8 +1,10 @@
 """The AWS services behind the tasks, as far as moto lacks them or answers unlike AWS.
 
-Each module patches one service of moto (:mod:`~local.emulation.lambda_runtime`,
-:mod:`~local.emulation.eventbridge`, :mod:`~local.emulation.s3_events`, :mod:`~local.emulation.dynamodb`) or
-routes its API to a stand-in of :mod:`local.standins` (:mod:`~local.emulation.standin_routing`). It builds on
+Each module patches one service of moto (:mod:`~local.emulation.lambda_runtime` with
+:mod:`~local.emulation.lambda_zip_runtime`, :mod:`~local.emulation.eventbridge`, :mod:`~local.emulation.s3_events`,
+:mod:`~local.emulation.dynamodb`), shapes what the optimised integrations return
+(:mod:`~local.emulation.optimised_integrations`) or routes an API to a stand-in of :mod:`local.standins`
+(:mod:`~local.emulation.standin_routing`). It builds on
 the interpreter fixes of :mod:`local.engine`; the stack (:mod:`local.stack`) builds on both.
 """
 
@@ -23,13 +25,21 @@ def apply() -> None:
     with _apply_lock:
         if _applied:
             return
-        from local.emulation import dynamodb, eventbridge, lambda_runtime, s3_events, standin_routing
+        from local.emulation import (
+            dynamodb,
+            eventbridge,
+            lambda_runtime,
+            optimised_integrations,
+            s3_events,
+            standin_routing,
+        )
 
         standin_routing.install()
         lambda_runtime.install()
         eventbridge.install()
         s3_events.install()
         dynamodb.install()
+        optimised_integrations.install()
         _applied = True
 
 

@@ -8,6 +8,8 @@ import functools
 import io
 import re
 import threading
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -154,8 +156,43 @@ def _return_plain_json_from_sdk_tasks() -> None:
         env.stack.append(to_plain_json(env.stack.pop()))
 
     sdk.StateTaskServiceAwsSdk._eval_service_task = eval_service_task
-_clients_lock = threading.Lock()
-_boto_session: boto3.session.Session | None = None
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """The HTTP answer behind an SDK call: what Step Functions' ``SdkHttpMetadata`` is made of."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes | None  # None for a streaming answer (Lambda's Payload, S3's Body), which is left unread
+    request_id: str
+
+    @property
+    def length(self) -> int:
+        """The body's length in bytes."""
+        if self.body is not None:
+            return len(self.body)
+        return int({k.lower(): v for k, v in self.headers.items()}.get("content-length") or 0)
+
+
+_last_response = threading.local()
+
+
+def _remember_http_response(http_response=None, parsed=None, model=None, **_: Any) -> None:
+    meta = (parsed or {}).get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
+    streaming = model is not None and model.has_streaming_output
+    _last_response.value = HttpResponse(
+        http_response.status_code, dict(http_response.headers), None if streaming else http_response.content or b"",
+        meta.get("RequestId") or str(uuid.uuid4()),
+    )
+
+
+def last_http_response(forget: bool = False) -> HttpResponse | None:
+    """The HTTP answer of this thread's latest call through an engine client (``forget``: clear it)."""
+    value = getattr(_last_response, "value", None)
+    if forget:
+        _last_response.value = None
+    return value
 
 
 _clients: dict[tuple[str, str], Any] = {}
@@ -177,6 +214,7 @@ def sdk_client(service: str, region: str = "us-east-1") -> Any:
                     service, region_name=region, aws_access_key_id="local", aws_secret_access_key="local",
                     config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
                 )
+                client.meta.events.register("after-call", _remember_http_response)
                 _clients[key] = client
     return client
 
