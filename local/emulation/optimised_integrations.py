@@ -55,8 +55,7 @@ def sdk_metadata(service: str, response: sdk.HttpResponse) -> dict[str, Any]:
     }
 
 
-def _add_sdk_metadata_to_optimised_results() -> None:
-    """Optimised integrations' results lacked ``SdkHttpMetadata`` and ``SdkResponseMetadata`` (see the module)."""
+def _optimised_task_classes() -> dict[str, type]:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
         state_task_service_lambda,
@@ -65,14 +64,18 @@ def _add_sdk_metadata_to_optimised_results() -> None:
         state_task_service_sqs,
     )
 
-    services = {
+    return {
         "lambda": state_task_service_lambda.StateTaskServiceLambda,
         "sns": state_task_service_sns.StateTaskServiceSns,
         "sqs": state_task_service_sqs.StateTaskServiceSqs,
         "dynamodb": state_task_service_dynamodb.StateTaskServiceDynamoDB,
         "states": state_task_service_sfn.StateTaskServiceSfn,
     }
-    for service, task_class in services.items():
+
+
+def _add_sdk_metadata_to_optimised_results() -> None:
+    """Optimised integrations' results lacked ``SdkHttpMetadata`` and ``SdkResponseMetadata`` (see the module)."""
+    for service, task_class in _optimised_task_classes().items():
         original = task_class._eval_service_task
 
         def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials,
@@ -124,6 +127,65 @@ def _keep_the_text_of_lambda_function_errors() -> None:
     StateTaskLambda._from_error = from_error
 
 
+# The AWS SDK for Java v1 behind the optimised integrations: error prefix, generic exception, service name in causes.
+_JAVA_V1 = {
+    "lambda": ("Lambda", "AWSLambdaException", "AWSLambda", "lambda"),
+    "sns": ("SNS", "AmazonSNSException", "AmazonSNS", "sns"),
+    "sqs": ("SQS", "AmazonSQSException", "AmazonSQS", "sqs"),
+    "dynamodb": ("DynamoDB", "AmazonDynamoDBException", "AmazonDynamoDBv2", "dynamodb"),
+    "states": ("StepFunctions", "AWSStepFunctionsException", "AWSStepFunctions", "stepfunctions"),
+}
+_SQS_QUERY_CODES = {"AWS.SimpleQueueService.NonExistentQueue": "QueueDoesNotExist"}
+
+
+def java_v1_error(service: str, error: Any) -> tuple[str, str]:
+    """Error name and cause of a failed optimised integration call, as the AWS SDK for Java v1 reports it.
+
+    An error the service's API model declares is ``<Prefix>.<Name>Exception`` (``SNS.NotFoundException``,
+    ``DynamoDB.ConditionalCheckFailedException``, ``SQS.QueueDoesNotExistException``); any other is the generic
+    ``SQS.AmazonSQSException``, ``DynamoDB.AmazonDynamoDBException``… The cause is
+    ``<message> (Service: AmazonSNS; Status Code: 404; Error Code: NotFound; Request ID: …; Proxy: null)``.
+    """
+    prefix, generic, service_name, boto_service = _JAVA_V1[service]
+    code = error.response.get("Error", {}).get("Code", "")
+    meta = error.response.get("ResponseMetadata", {})
+    declared = sdk._modelled_errors(boto_service)
+    shape = declared.get(_SQS_QUERY_CODES.get(code, code)) or declared.get(f"{code}Exception")
+    name = f"{prefix}.{shape if shape and shape.endswith('Exception') else (shape + 'Exception' if shape else generic)}"
+    details = "; ".join([f"Service: {service_name}", f"Status Code: {meta.get('HTTPStatusCode')}",
+                         f"Error Code: {code}", f"Request ID: {meta.get('RequestId') or uuid.uuid4()}",
+                         "Proxy: null"])
+    return name, f"{error.response.get('Error', {}).get('Message', '')} ({details})"
+
+
+def _name_optimised_integration_errors_as_aws() -> None:
+    """Optimised integrations' service errors are named and worded as AWS does (see :func:`java_v1_error`).
+
+    moto named every SQS error ``SQS.SdkClientException`` with a bare message, and DynamoDB's undeclared errors
+    (``ValidationException``) ``DynamoDB.ValidationException``.
+    """
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    for service, task_class in _optimised_task_classes().items():
+        original = task_class._from_error
+
+        def from_error(self, env, ex, _original=original, _service=service):
+            if not isinstance(ex, ClientError):
+                return _original(self, env, ex)
+            error, cause = java_v1_error(_service, ex)
+            return FailureEvent(
+                env=env, error_name=CustomErrorName(error), event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error, cause=cause, resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type())))
+
+        task_class._from_error = from_error
+
+
 class _Readable:
     def __init__(self, data: bytes) -> None:
         self._data = data
@@ -136,3 +198,4 @@ def install() -> None:
     """Install the optimised integrations' result and error shapes."""
     _add_sdk_metadata_to_optimised_results()
     _keep_the_text_of_lambda_function_errors()
+    _name_optimised_integration_errors_as_aws()
