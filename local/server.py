@@ -13,6 +13,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from local import standins
+from local.emulation import lambda_zip_runtime, served_api
 
 
 class _StandinMiddleware:
@@ -34,7 +35,7 @@ class LocalServer:
     """The endpoint, served from a background thread until :meth:`stop`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        app = _StandinMiddleware(DomainDispatcherApplication(create_backend_app))
+        app = served_api.ProtocolChecks(_StandinMiddleware(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -47,9 +48,11 @@ class LocalServer:
     def start(self) -> LocalServer:
         """Serve from a daemon thread."""
         self._thread.start()
+        lambda_zip_runtime.endpoint_url = self.endpoint  # functions created through the API call this endpoint
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
+        lambda_zip_runtime.endpoint_url = None
         self._server.shutdown()
         self._server.server_close()
