@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -139,8 +140,21 @@ def _set_up_logging() -> None:
     _set_up_logging.request_ids = RequestIdFilter
 
 
+def _end_with_the_engine() -> None:
+    """Exit when the engine's process is gone (killed), even in the middle of an invocation."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
     """Initialise the function, then answer invocations until stdin closes."""
+    _end_with_the_engine()
     answers = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
     sys.path.insert(0, TASK_ROOT)
     for extra in reversed([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]):
