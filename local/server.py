@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from local import standins
 from local.console import PREFIX, ConsoleApp
 from local.console.app import is_loopback
+from local.emulation import lambda_zip_runtime, served_api
 
 
 class _StandinMiddleware:
@@ -63,8 +64,8 @@ class LocalServer:
     """The endpoint, served from a background thread until :meth:`stop`; with ``stack``, the console too."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, stack: Any = None) -> None:
-        app = _BrowserGuard(_StandinMiddleware(DomainDispatcherApplication(create_backend_app)),
-                            ConsoleApp(stack) if stack is not None else None)
+        api = served_api.ProtocolChecks(_StandinMiddleware(DomainDispatcherApplication(create_backend_app)))
+        app = _BrowserGuard(api, ConsoleApp(stack) if stack is not None else None)
         self.app = app  # the WSGI application, for tests that call it without a socket
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -84,9 +85,11 @@ class LocalServer:
     def start(self) -> LocalServer:
         """Serve from a daemon thread."""
         self._thread.start()
+        lambda_zip_runtime.endpoint_url = self.endpoint  # functions created through the API call this endpoint
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
+        lambda_zip_runtime.endpoint_url = None
         self._server.shutdown()
         self._server.server_close()

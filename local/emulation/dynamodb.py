@@ -1,9 +1,10 @@
-"""DynamoDB: stream records reach Pipes; item operations are atomic."""
+"""DynamoDB: stream records reach Pipes; item operations are atomic; requests are validated as DynamoDB does."""
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -54,10 +55,87 @@ def _make_dynamodb_item_operations_atomic() -> None:
         setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
 
 
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
+
+
+def validation_errors(operation: Any, params: dict[str, Any]) -> list[str]:
+    """DynamoDB's own checks of a request's top-level members, worded as DynamoDB words them.
+
+    A required member that is missing or null, a table name (not an ARN) outside 3-255 characters of
+    ``[a-zA-Z0-9_.-]``, a value outside its enum or its length bounds: each is one "Value … at '<member>' failed
+    to satisfy constraint: …" clause.
+    """
+    shape, errors = operation.input_shape, []
+    for name, member in shape.members.items():
+        value, path = params.get(name), name[:1].lower() + name[1:]
+        if value is None:
+            if name in shape.required_members:
+                errors.append(f"Value null at '{path}' failed to satisfy constraint: Member must not be null")
+            continue
+        if not isinstance(value, str):
+            continue
+        constraints = []
+        low, high = member.metadata.get("min"), member.metadata.get("max")
+        if name == "TableName" and not value.startswith("arn:"):
+            low, high = 3, 255
+            if not _TABLE_NAME.fullmatch(value):
+                constraints.append(f"Member must satisfy regular expression pattern: {_TABLE_NAME.pattern}")
+        if member.enum and value not in member.enum:
+            constraints.append(f"Member must satisfy enum value set: [{', '.join(member.enum)}]")
+        if low is not None and len(value) < low:
+            constraints.append(f"Member must have length greater than or equal to {low}")
+        if high is not None and len(value) > high:
+            constraints.append(f"Member must have length less than or equal to {high}")
+        errors += [f"Value '{value}' at '{path}' failed to satisfy constraint: {c}" for c in constraints]
+    return errors
+
+
+def _validate_requests_as_dynamodb_does() -> None:
+    """DynamoDB refuses a request whose members break the API's constraints; moto crashed or looked the table up.
+
+    A null Item crashed the engine (States.Runtime); a table name with a slash was ResourceNotFoundException.
+    DynamoDB answers ``ValidationException``: "1 validation error detected: Value null at 'item' failed to satisfy
+    constraint: Member must not be null" (see :func:`validation_errors`). moto's UpdateItem also answered
+    ``ConsumedCapacity`` (and DeleteItem ``ConsumedCapacityUnits``) unasked: DynamoDB returns it only with
+    ``ReturnConsumedCapacity`` TOTAL or INDEXES.
+    """
+    import botocore.session
+    from botocore import xform_name
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.responses import DynamoHandler
+
+    model = botocore.session.get_session().get_service_model("dynamodb")
+
+    def validated(method: Callable, operation: Any) -> Callable:
+        @functools.wraps(method)
+        def run(self):
+            params = self.body if isinstance(self.body, dict) else {}
+            errors = validation_errors(operation, params)
+            if errors:
+                count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
+                raise MockValidationException(f"{count}: {'; '.join(errors)}")
+            result = method(self)
+            answer = getattr(result, "_result", None)
+            if isinstance(answer, dict):
+                answer.pop("ConsumedCapacityUnits", None)
+                if params.get("ReturnConsumedCapacity") not in ("TOTAL", "INDEXES") and isinstance(
+                        answer.get("ConsumedCapacity"), dict):
+                    answer.pop("ConsumedCapacity")
+            return result
+
+        return run
+
+    for name in model.operation_names:
+        method = getattr(DynamoHandler, xform_name(name), None)
+        if method is not None:
+            setattr(DynamoHandler, xform_name(name), validated(method, model.operation_model(name)))
+
+
 def install() -> None:
     """Install the DynamoDB adaptations."""
     _publish_dynamodb_stream_records()
     _make_dynamodb_item_operations_atomic()
+    _validate_requests_as_dynamodb_does()
 
 
 def reset() -> None:

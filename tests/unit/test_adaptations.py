@@ -41,9 +41,12 @@ def test_step_functions_service_names_map_to_boto3(sfn, boto):
     ("dynamodb", "ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"),
     ("ec2", "RequestLimitExceeded", "Ec2.Ec2Exception"),  # EC2 has one exception, the code is in the cause
     ("eventbridge", "ThrottlingException", "EventBridge.ThrottlingException"),
+    ("sfn", "InvalidToken", "Sfn.InvalidTokenException"),
+    ("dynamodb", "ValidationException", "DynamoDb.DynamoDbException"),  # not in DynamoDB's model: the generic one
+    ("secretsmanager", "ValidationException", "SecretsManager.SecretsManagerException"),
 ])
 def test_sdk_error_names_follow_step_functions(service, code, name):
-    """Errors are ``<Service>.<Code>`` (``Exception`` appended when missing), as in AWS; EC2 has a single one."""
+    """Errors the API model declares are ``<Service>.<Code>Exception``; any other is the service's generic one."""
     assert sdk_error_name(service, code) == name
 
 

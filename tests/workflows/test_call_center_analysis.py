@@ -123,6 +123,15 @@ def read_s3_uri(stack, uri: str) -> str:
     return stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
 
 
+def read_translation(stack, uri: str) -> str:
+    """The stored translation, read as AWS stores it.
+
+    SaveTranslation's aws-sdk:s3:putObject writes its Body as JSON text: the object holds the translated text as a
+    JSON string, quotes included.
+    """
+    return json.loads(read_s3_uri(stack, uri))
+
+
 def emails_about(stack, key: str) -> list[dict[str, Any]]:
     """List the e-mails the embedded SES accepted whose subject names the recording."""
     return [m for m in stack.sent_emails if key in (m["subject"] or "")]
@@ -230,7 +239,7 @@ def test_french_call_is_translated_negative_and_manager_emailed(stack, bucket, c
     item = result_item(stack, bucket, key)
     assert (item["LanguageCode"], item["LanguageSource"], item["Translated"]) == ("fr-FR", "METADATA", True)
     assert item["Sentiment"] == "NEGATIVE" and item["ManagerAlertRequired"] is True
-    translation = read_s3_uri(stack, item["TranslationUri"])
+    translation = read_translation(stack, item["TranslationUri"])
     assert translation.startswith("Hello, I am calling because my internet connection has been broken")
     assert "I am very angry and I want to cancel my subscription." in translation
     assert "[fr" not in translation
@@ -254,7 +263,7 @@ def test_language_from_input_when_object_has_no_metadata(stack, bucket):
     assert execution.status == "SUCCEEDED", execution.cause
     item = result_item(stack, bucket, key)
     assert (item["LanguageCode"], item["LanguageSource"], item["Translated"]) == ("es-ES", "INPUT", True)
-    assert read_s3_uri(stack, item["TranslationUri"]) == (
+    assert read_translation(stack, item["TranslationUri"]) == (
         "Hello, I am calling because my bill is wrong. Thank you for your help, the service was excellent.")
 
 
@@ -332,7 +341,7 @@ def test_long_foreign_transcript_is_translated_piece_by_piece(stack, bucket):
     pieces = split.split_text(text, 10_000)
     assert execution.states.count("TranslateChunk") == len(pieces) == 2
     item = result_item(stack, bucket, key)
-    assert read_s3_uri(stack, item["TranslationUri"]) == " ".join(translate(p, "fr", "en") for p in pieces)
+    assert read_translation(stack, item["TranslationUri"]) == " ".join(translate(p, "fr", "en") for p in pieces)
     assert item["Sentiment"] == "NEGATIVE" and item["SentimentChunks"] >= 2
 
 

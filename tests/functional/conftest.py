@@ -1,0 +1,38 @@
+"""Fixtures of the functional tests: functions deployed through the Lambda API, as a user of ``serve`` would."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import uuid
+import zipfile
+
+import pytest
+
+FUNCTION_ROLE = "arn:aws:iam::123456789012:role/local-lambda-runtime-tests"
+
+
+def zip_of(source: str, name: str = "handler.py") -> bytes:
+    """A deployment package holding one module."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(name, source)
+    return archive.getvalue()
+
+
+@pytest.fixture(scope="session")
+def deploy(stack):
+    """Create a function (``handler.handler``) from handler source with CreateFunction; returns its name."""
+    iam = stack.client("iam")
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName="local-lambda-runtime-tests", AssumeRolePolicyDocument="{}")
+    lam = stack.client("lambda")
+
+    def create(source: str, runtime: str = "python3.12", timeout: int = 3, environment=None) -> str:
+        name = f"fn-{uuid.uuid4().hex[:10]}"
+        lam.create_function(FunctionName=name, Runtime=runtime, Role=FUNCTION_ROLE, Handler="handler.handler",
+                            Code={"ZipFile": zip_of(source)}, Timeout=timeout,
+                            Environment={"Variables": environment or {}})
+        return name
+
+    return create
