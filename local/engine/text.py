@@ -47,26 +47,41 @@ def _compact_json_text_in_describe_execution() -> None:
 
 
 def _decode_string_literals_as_json() -> None:
-    """Defect: string literals of a definition were decoded as Python literals, not as JSON strings.
+    """Defect: string literals of a definition were decoded as Python literals, or not at all.
 
-    An emoji escaped as a surrogate pair became two lone surrogates, which no JSON text can carry.
+    An emoji escaped as a surrogate pair became two lone surrogates, which no JSON text can carry; an Assign of an
+    escaped quote assigned a backslash and a quote, and a JSON text assigned to a variable could not be parsed.
     """
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
     from moto.stepfunctions.parser.asl.antlt4utils import antlr4utils
     from moto.stepfunctions.parser.asl.parse import preprocessor
 
     original = antlr4utils.from_string_literal
 
-    def from_string_literal(parser_rule_context):
-        text = parser_rule_context.getText()
+    def decoded(text: str) -> str | None:
         if len(text) >= 2 and text[0] == text[-1] == '"':
-            try:
+            with contextlib.suppress(ValueError):
                 return json.loads(text)
-            except ValueError:
-                pass
-        return original(parser_rule_context)
+        return None
+
+    def from_string_literal(parser_rule_context):
+        value = decoded(parser_rule_context.getText())
+        return original(parser_rule_context) if value is None else value
+
+    def inner_string_of(parser_rule_context):
+        if antlr4utils.is_terminal(parser_rule_context, ASLLexer.NULL):
+            return None
+        text = parser_rule_context.getText()
+        value = decoded(text)
+        if value is None or value.startswith("$"):
+            # Paths keep their text: a backslash in a quoted JSONPath name is a character to AWS, an escape to
+            # jsonpath-ng, and the undecoded text reads as AWS reads it.
+            return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+        return value
 
     antlr4utils.from_string_literal = from_string_literal
     preprocessor.from_string_literal = from_string_literal
+    preprocessor.Preprocessor._inner_string_of = staticmethod(inner_string_of)
 
 
 def install() -> None:

@@ -44,3 +44,29 @@ def test_characters_beyond_ascii_are_written_as_they_are(stack):
     result = execute(stack, arn, {"name": "Zoë"})
     described = stack.client("stepfunctions").describe_execution(executionArn=result.arn)
     assert described["output"] == '{"emoji":"\U0001f197","name":"Zoë"}'
+
+
+def test_assigned_string_literals_are_read_as_json_strings(stack):
+    """A variable assigned an escaped JSON text holds that text, which States.StringToJson parses."""
+    arn = machine(stack, {"StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"settings": '{"key":"value"}', "quote": '"'}, "Next": "Use"},
+        "Use": {"Type": "Pass", "End": True, "Parameters": {
+            "parsed.$": "States.StringToJson($settings)", "quote.$": "$quote"}}}})
+    result = execute(stack, arn)
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == {"parsed": {"key": "value"}, "quote": '"'}
+
+
+def test_jsonata_compares_an_assigned_quote_with_a_quote(stack):
+    """A JSONata variable assigned a double quote equals the JSONata string literal ``'"'``."""
+    arn = machine(stack, {"QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"mark": '"'}, "Next": "Check"},
+        "Check": {"Type": "Pass", "Output": "{% $mark = '\"' %}", "End": True}}})
+    assert execute(stack, arn).output is True
+
+
+def test_a_backslash_in_a_quoted_jsonpath_name_is_part_of_the_name(stack):
+    """A backslash before a quote in a quoted JSONPath name is part of the name, as AWS reads it."""
+    arn = machine(stack, {"StartAt": "Pick", "States": {"Pick": {
+        "Type": "Pass", "Parameters": {"value.$": "$['a\\\"b']"}, "End": True}}})
+    assert execute(stack, arn, {'a\\"b': "found"}).output == {"value": "found"}
