@@ -5,6 +5,7 @@ each fix one concern of it (the docstring of every patch names the defect), and 
 ``tests/unit/test_adaptations.py`` or ``tests/functional/test_engine.py``:
 
 - :mod:`~local.engine.jsonata`: JSONata and variables (moto leaves the evaluator unwired);
+- :mod:`~local.engine.fields`: the field an expression belongs to, named in causes as AWS names it;
 - :mod:`~local.engine.jsonpath`: definite paths yield values; the parser keeps no state between definitions;
 - :mod:`~local.engine.sdk`: service and error names, plain-JSON results, one client per service;
 - :mod:`~local.engine.executions`: names, MockConfigFile test cases, nested starts, task failures, ends;
@@ -41,10 +42,11 @@ def apply() -> None:
                 f"local.engine is written for moto {MOTO_VERSION}, found {moto.__version__}: "
                 "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
             )
-        from local.engine import caches, executions, jsonata, jsonpath, sdk, text, virtual_time
+        from local.engine import caches, executions, fields, jsonata, jsonpath, sdk, text, virtual_time
 
         caches.install()
         jsonata.install()
+        fields.install()
         sdk.install()
         executions.install()
         jsonpath.install()
