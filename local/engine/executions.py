@@ -171,6 +171,31 @@ def _name_heartbeat_timeouts() -> None:
 
     StateTask._from_error = from_error
 
+def _stop_date_of_timed_out_executions() -> None:
+    """DescribeExecution and ListExecutions gave no ``stopDate`` for a TIMED_OUT execution; AWS does."""
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_describe = StepFunctionResponse.describe_execution
+    original_list = StepFunctionResponse.list_executions
+
+    def describe_execution(self):
+        result = original_describe(self)
+        response = result.result
+        if response.get("status") == "TIMED_OUT" and "stopDate" not in response:
+            response["stopDate"] = self.stepfunction_backend.describe_execution(response["executionArn"]).stop_date
+        return result
+
+    def list_executions(self):
+        result = original_list(self)
+        for item in result.result.get("executions", []):
+            if item.get("status") == "TIMED_OUT" and "stopDate" not in item:
+                item["stopDate"] = self.stepfunction_backend.describe_execution(item["executionArn"]).stop_date
+        return result
+
+    StepFunctionResponse.describe_execution = describe_execution
+    StepFunctionResponse.list_executions = list_executions
+
+
 _ended: dict[str, threading.Event] = {}
 _ended_lock = threading.Lock()
 
@@ -211,6 +236,7 @@ def install() -> None:
     _pass_the_cause_of_send_task_failure()
     _name_heartbeat_timeouts()
     _signal_execution_ends()
+    _stop_date_of_timed_out_executions()
 
 
 def reset() -> None:

@@ -103,12 +103,8 @@ def evaluate_jsonata(expression: str, bindings: dict[str, Any]) -> Any:
     return Utils.convert_nulls(result)
 
 
-def _wire_jsonata_evaluator() -> None:
-    """Defect 1: QueryLanguage JSONata and ``Assign`` fail because the evaluator (a JVM) is not wired.
-
-    Expressions are evaluated by jsonata-python with ``$states`` and the workflow variables passed as
-    bindings (LocalStack pasted their JSON text into the expression, which breaks on quotes in strings).
-    """
+def raise_query_evaluation_error(env, cause: str) -> None:
+    """Fail the state with ``States.QueryEvaluationError`` and an EvaluationFailed event, as AWS does."""
     from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
@@ -118,24 +114,31 @@ def _wire_jsonata_evaluator() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
-    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
-    from moto.stepfunctions.parser.asl.component.common.string import string_expression as se
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-    def fail(env, cause: str):
-        error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
-        details = EventDetails(
-            evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
-        )
-        # The failure names the event the state was entered at: build it before adding the EvaluationFailed event.
-        failure = FailureEvent(
-            env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed, event_details=details,
-        )
-        env.event_manager.add_event(
-            context=env.event_history_context, event_type=HistoryEventType.EvaluationFailed,
-            event_details=details,
-        )
-        raise FailureEventException(failure_event=failure)
+    error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+    details = EventDetails(
+        evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
+    )
+    # The failure names the event the state was entered at: build it before adding the EvaluationFailed event.
+    failure = FailureEvent(
+        env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed, event_details=details,
+    )
+    env.event_manager.add_event(
+        context=env.event_history_context, event_type=HistoryEventType.EvaluationFailed, event_details=details,
+    )
+    raise FailureEventException(failure_event=failure)
+
+
+def _wire_jsonata_evaluator() -> None:
+    """Defect 1: QueryLanguage JSONata and ``Assign`` fail because the evaluator (a JVM) is not wired.
+
+    Expressions are evaluated by jsonata-python with ``$states`` and the workflow variables passed as
+    bindings (LocalStack pasted their JSON text into the expression, which breaks on quotes in strings).
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression as se
 
     def evaluate(env, expression: str, with_states: bool) -> Any:
         field = field_path(env)
@@ -146,11 +149,12 @@ def _wire_jsonata_evaluator() -> None:
             raise
         except Exception as error:  # JException and friends: report like Step Functions does
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            fail(env, f"An error occurred while executing the JSONata expression '{expression}': {reason}")
+            raise_query_evaluation_error(
+                env, f"An error occurred while executing the JSONata expression '{expression}': {reason}")
         if result is _UNDEFINED:
-            fail(env, f"{named} returned nothing (undefined).")
+            raise_query_evaluation_error(env, f"{named} returned nothing (undefined).")
         if not isinstance(result, dict | list | str | int | float | bool) and result is not None:
-            fail(env, f"{named} returned an unsupported result type.")  # a function
+            raise_query_evaluation_error(env, f"{named} returned an unsupported result type.")  # a function
         return result
 
     def jsonata_eval_body(self, env) -> None:

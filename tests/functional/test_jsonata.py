@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.test_engine import execute, machine
+from tests.functional.test_virtual_time import seconds_between
 
 
 def jsonata_pass(output, assign=None) -> dict:
@@ -88,3 +89,25 @@ def test_a_map_over_an_object_shows_the_object_as_json(stack):
     result = execute(stack, arn, {"foo": "bar"})
     assert result.error == "States.QueryEvaluationError"
     assert result.cause.endswith('Map state input must be an array but was: {"foo":"bar"}')
+
+
+@pytest.mark.parametrize("timestamp", ["2016-13-05T21:29:29Z", "2016-12-05 21:29:29Z", "2016-12-05T21:29:29"])
+def test_a_wait_timestamp_that_cannot_be_parsed_is_a_query_evaluation_error(stack, timestamp):
+    """A JSONata Wait Timestamp that is no ISO-8601 date-time fails with States.QueryEvaluationError."""
+    arn = machine(stack, {"QueryLanguage": "JSONata", "StartAt": "Until", "States": {"Until": {
+        "Type": "Wait", "Timestamp": "{% $states.input.at %}", "End": True}}})
+    result = execute(stack, arn, {"at": timestamp})
+    assert (result.error, result.cause) == ("States.QueryEvaluationError", (
+        "An error occurred while executing the state 'Until' (entered at the event id #2). The Timestamp field "
+        f"cannot be parsed as an ISO-8601 extended offset date-time format string: {timestamp}"))
+
+
+def test_a_wait_timestamp_in_the_past_does_not_wait(stack):
+    """A Wait until a past instant ends at once, in workflow time too."""
+    arn = machine(stack, {"QueryLanguage": "JSONata", "StartAt": "Until", "States": {"Until": {
+        "Type": "Wait", "Timestamp": "2016-12-05T21:29:29Z", "End": True}}})
+    result = execute(stack, arn)
+    assert result.status == "SUCCEEDED"
+    entered, exited = (next(e for e in result.history if e["type"] == kind)
+                       for kind in ("WaitStateEntered", "WaitStateExited"))
+    assert seconds_between(entered, exited) < 1
