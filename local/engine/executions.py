@@ -134,7 +134,12 @@ def _quiet_failure_logs() -> None:
 
 
 def _pass_the_cause_of_send_task_failure() -> None:
-    """SendTaskFailure dropped its ``cause`` on the way from the API to the waiting task."""
+    """SendTaskFailure dropped its ``cause`` on the way from the API to the waiting task.
+
+    Without an error or a cause, AWS's Catch sees ``null`` for them, also through a Parallel or Map state (the
+    branch's failure lost them, and the Parallel state's Catch saw ``""``).
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.responses import EmptyResult, StepFunctionResponse
 
     def send_task_failure(self):
@@ -145,9 +150,27 @@ def _pass_the_cause_of_send_task_failure() -> None:
 
     StepFunctionResponse.send_task_failure = send_task_failure
 
+    original_details = FailureEventException.get_execution_failed_event_details
 
-def _name_heartbeat_timeouts() -> None:
-    """A task that misses its heartbeat fails with ``States.HeartbeatTimeout`` (moto said States.Timeout)."""
+    def get_execution_failed_event_details(self):
+        details = original_details(self)
+        spec = next(iter((self.failure_event.event_details or {}).values()), {})
+        if details is not None:
+            for key in ("error", "cause"):
+                if key in spec and spec[key] is None:
+                    details[key] = None
+        return details
+
+    FailureEventException.get_execution_failed_event_details = get_execution_failed_event_details
+
+
+def _heartbeat_timeouts_as_aws_reports_them() -> None:
+    """A task that misses its heartbeat fails with ``States.Timeout``, as AWS's executions report it.
+
+    The documentation names the error ``States.HeartbeatTimeout``; the executions AWS records say
+    ``States.Timeout``, which a ``Catch``/``Retry`` on ``States.Timeout`` matches. A ``Catch``/``Retry`` on
+    ``States.HeartbeatTimeout`` matches it too (and not a task's own TimeoutSeconds), as the documentation says.
+    """
     from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -158,18 +181,30 @@ def _name_heartbeat_timeouts() -> None:
     from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
+    class HeartbeatTimeoutName(StatesErrorName):
+        """``States.Timeout``, also matched by ``States.HeartbeatTimeout`` in Catch and Retry."""
+
+        def matches(self, error_name: str | None) -> bool:
+            return error_name in (self.error_name, StatesErrorNameType.StatesHeartbeatTimeout.to_name())
+
+        def __eq__(self, other):  # ``name in ErrorEquals`` asks the subclass first when it defines __eq__
+            return isinstance(other, StatesErrorName) and self.matches(other.error_name)
+
+        __hash__ = None
+
     original = StateTask._from_error
 
     def from_error(self, env, ex):
         if isinstance(ex, HeartbeatTimeoutError):
-            name = StatesErrorNameType.StatesHeartbeatTimeout
+            name = StatesErrorNameType.StatesTimeout
             return FailureEvent(
-                env=env, error_name=StatesErrorName(typ=name), event_type=HistoryEventType.TaskTimedOut,
+                env=env, error_name=HeartbeatTimeoutName(typ=name), event_type=HistoryEventType.TaskTimedOut,
                 event_details=EventDetails(taskTimedOutEventDetails=TaskTimedOutEventDetails(error=name.to_name())),
             )
         return original(self, env, ex)
 
     StateTask._from_error = from_error
+
 
 def _stop_date_of_timed_out_executions() -> None:
     """DescribeExecution and ListExecutions gave no ``stopDate`` for a TIMED_OUT execution; AWS does."""
@@ -234,7 +269,7 @@ def install() -> None:
     _fix_sync_start_execution()
     _quiet_failure_logs()
     _pass_the_cause_of_send_task_failure()
-    _name_heartbeat_timeouts()
+    _heartbeat_timeouts_as_aws_reports_them()
     _signal_execution_ends()
     _stop_date_of_timed_out_executions()
 
