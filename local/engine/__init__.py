@@ -9,6 +9,7 @@ each fix one concern of it (the docstring of every patch names the defect), and 
 - :mod:`~local.engine.jsonpath`: definite paths yield values; the parser keeps no state between definitions;
 - :mod:`~local.engine.sdk`: service and error names, plain-JSON results, one client per service;
 - :mod:`~local.engine.executions`: names, MockConfigFile test cases, nested starts, task failures, ends;
+- :mod:`~local.engine.express`: StartSyncExecution (an Express workflow run within the call);
 - :mod:`~local.engine.virtual_time`: Waits and retries in virtual time (:mod:`~local.engine.clock`);
 - :mod:`~local.engine.text`: JSON text written compactly, as AWS writes it;
 - :mod:`~local.engine.caches`: start-up and parse caches (speed only).
@@ -42,13 +43,14 @@ def apply() -> None:
                 f"local.engine is written for moto {MOTO_VERSION}, found {moto.__version__}: "
                 "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
             )
-        from local.engine import caches, executions, fields, jsonata, jsonpath, sdk, text, virtual_time
+        from local.engine import caches, executions, express, fields, jsonata, jsonpath, sdk, text, virtual_time
 
         caches.install()
         jsonata.install()
         fields.install()
         sdk.install()
         executions.install()
+        express.install()
         jsonpath.install()
         virtual_time.install()
         text.install()

@@ -27,6 +27,21 @@ def _iso_timestamps_in_context_object() -> None:
     Execution.get_start_execution_details = get_start_execution_details
 
 
+def _redrive_count_in_context_object() -> None:
+    """``$$.Execution.RedriveCount`` was missing: 0 for a Standard execution never redriven (Express has none)."""
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+
+    def get_evaluation_environment(self):
+        env = original(self)
+        if env.is_standard_workflow():
+            env.states.context_object.context_object_data["Execution"].setdefault("RedriveCount", 0)
+        return env
+
+    ExecutionWorker._get_evaluation_environment = get_evaluation_environment
+
+
 def _unique_names_for_unnamed_executions() -> None:
     """Defect 4: StartExecution without a name yields ``…:None`` and a second unnamed start collides."""
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -111,10 +126,16 @@ def _fix_sync_start_execution() -> None:
         for key in list(parameters):
             parameters[key[:1].lower() + key[1:]] = parameters.pop(key)
 
+    def pascal_case(key: str) -> str:
+        return key[:1].upper() + key[1:]
+
     def normalise_response(self, response, boto_service_name=None, service_action_name=None):
         if isinstance(response, dict):
             for key in list(response):
-                response[key[:1].upper() + key[1:]] = to_plain_json(response.pop(key))
+                value = to_plain_json(response.pop(key))
+                if key.endswith("Details") and isinstance(value, dict):  # {"included": true} -> {"Included": true}
+                    value = {pascal_case(inner): item for inner, item in value.items()}
+                response[pascal_case(key)] = value
 
     sfn.StateTaskServiceSfn._normalise_parameters = normalise_parameters
     sfn.StateTaskServiceSfn._normalise_response = normalise_response
@@ -206,8 +227,11 @@ def _heartbeat_timeouts_as_aws_reports_them() -> None:
     StateTask._from_error = from_error
 
 
-def _stop_date_of_timed_out_executions() -> None:
-    """DescribeExecution and ListExecutions gave no ``stopDate`` for a TIMED_OUT execution; AWS does."""
+def _describe_executions_as_aws() -> None:
+    """DescribeExecution and ListExecutions lacked what AWS gives: ``stopDate`` when TIMED_OUT, ``inputDetails``.
+
+    The result of ``states:startExecution.sync`` (a DescribeExecution) thus shows ``InputDetails`` too.
+    """
     from moto.stepfunctions.responses import StepFunctionResponse
 
     original_describe = StepFunctionResponse.describe_execution
@@ -218,6 +242,7 @@ def _stop_date_of_timed_out_executions() -> None:
         response = result.result
         if response.get("status") == "TIMED_OUT" and "stopDate" not in response:
             response["stopDate"] = self.stepfunction_backend.describe_execution(response["executionArn"]).stop_date
+        response.setdefault("inputDetails", {"included": True})
         return result
 
     def list_executions(self):
@@ -263,6 +288,7 @@ def _signal_execution_ends() -> None:
 def install() -> None:
     """Install the execution adaptations."""
     _iso_timestamps_in_context_object()
+    _redrive_count_in_context_object()
     _unique_names_for_unnamed_executions()
     _select_mock_test_case_at_start()
     _count_mock_invocations()
@@ -271,7 +297,7 @@ def install() -> None:
     _pass_the_cause_of_send_task_failure()
     _heartbeat_timeouts_as_aws_reports_them()
     _signal_execution_ends()
-    _stop_date_of_timed_out_executions()
+    _describe_executions_as_aws()
 
 
 def reset() -> None:
