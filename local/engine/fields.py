@@ -1,8 +1,10 @@
-"""Which field of a state an expression belongs to, for causes worded as AWS words them.
+"""Where a failure happened, for causes worded as AWS words them: the state's entered event and the field.
 
-AWS names the field of a failing JSONata expression by its path in the state: ``'Output'``, ``'Output/result'``,
-``'Arguments/FunctionName'``, ``'Assign/result'``, ``'Items'``. The interpreter's components do not know their
-path, so each component that stands for a field records its name on the environment while it evaluates.
+AWS writes "An error occurred while executing the state 'S' (entered at the event id #N)", N being the id of the
+state's StateEntered event, and names the field of a failing JSONata expression by its path in the state:
+``'Output'``, ``'Output/result'``, ``'Arguments/FunctionName'``, ``'Assign/result'``, ``'Items'``. The interpreter's
+components know neither, so each state records its entered event, and each component that stands for a field its
+name, on the environment while it evaluates.
 """
 
 from __future__ import annotations
@@ -42,8 +44,42 @@ def _record_field(cls: type, name_of: Callable[[Any], str]) -> None:
         klass._eval_body = _eval_body
 
 
+def _name_the_state_entered_event() -> None:
+    """Defect: a failure after the task's own events named the last event (``#5``), not the state's entry (``#2``)."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    original_state_input = CommonStateField._eval_state_input
+    original_failure = FailureEvent.__init__
+    original_frame = Environment.as_inner_frame_of.__func__
+
+    def eval_state_input(self, env) -> None:
+        # Called right after the StateEntered event was added.
+        env.event_history_context._entered_event_id = env.event_history_context.last_published_event_id
+        original_state_input(self, env)
+
+    def failure_init(self, env, *args, **kwargs) -> None:
+        original_failure(self, env, *args, **kwargs)
+        entered = getattr(env.event_history_context, "_entered_event_id", None)
+        if entered is not None:
+            self.source_event_id = entered
+
+    def as_inner_frame_of(cls, env, variable_store, event_history_frame_cache=None):
+        frame = original_frame(cls, env, variable_store, event_history_frame_cache)
+        if event_history_frame_cache is None:  # a task's call or a branch starts inside the state that opened it
+            entered = getattr(env.event_history_context, "_entered_event_id", None)
+            frame.event_history_context._entered_event_id = entered
+        return frame
+
+    CommonStateField._eval_state_input = eval_state_input
+    FailureEvent.__init__ = failure_init
+    Environment.as_inner_frame_of = classmethod(as_inner_frame_of)
+
+
 def install() -> None:
-    """Record the field of every component that stands for one."""
+    """Record the entered event of every state and the field of every component that stands for one."""
+    _name_the_state_entered_event()
     from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
     from moto.stepfunctions.parser.asl.component.common.assign.assign_template_binding import (
         AssignTemplateBinding,
