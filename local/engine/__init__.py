@@ -2,15 +2,18 @@
 
 moto 5.2.5 vendors LocalStack's ASL interpreter. It runs most of the language; the modules of this package
 each fix one concern of it (the docstring of every patch names the defect), and each fix has a test in
-``tests/unit/test_adaptations.py`` or ``tests/functional/test_engine.py``:
+``tests/unit/test_adaptations.py`` or ``tests/functional/`` (``test_engine.py`` and one file per concern:
+``test_jsonata.py``, ``test_causes.py``, ``test_json_text.py``, ``test_virtual_time.py``, ``test_callbacks.py``,
+``test_express_sync.py``):
 
 - :mod:`~local.engine.jsonata`: JSONata and variables (moto leaves the evaluator unwired);
-- :mod:`~local.engine.fields`: the field an expression belongs to, named in causes as AWS names it;
+- :mod:`~local.engine.fields`: where a failure happened (entered event, field path), named in causes as AWS does;
 - :mod:`~local.engine.jsonpath`: definite paths yield values; the parser keeps no state between definitions;
 - :mod:`~local.engine.sdk`: service and error names, plain-JSON results, one client per service;
 - :mod:`~local.engine.executions`: names, MockConfigFile test cases, nested starts, task failures, ends;
 - :mod:`~local.engine.express`: StartSyncExecution (an Express workflow run within the call);
-- :mod:`~local.engine.virtual_time`: Waits and retries in virtual time (:mod:`~local.engine.clock`);
+- :mod:`~local.engine.virtual_time`: Waits, retries, deadlines and timestamps in virtual time
+  (:mod:`~local.engine.clock`; :mod:`~local.engine.timelines`: each execution's own time);
 - :mod:`~local.engine.text`: JSON text written compactly, as AWS writes it;
 - :mod:`~local.engine.caches`: start-up and parse caches (speed only).
 
