@@ -59,6 +59,16 @@ def _virtual_waits_and_timeouts() -> None:
                     return True
             return self._next_heartbeat_event.wait_until(self._last + self._heartbeat_seconds)
 
+    original_setup = callback.CallbackEndpoint.setup_heartbeat_endpoint
+
+    def setup_heartbeat_endpoint(self, heartbeat_seconds: int):
+        # The heartbeat clock starts with the task token (its endpoint), before the token is sent anywhere: a
+        # worker (or a test advancing the clock) that answers at once cannot slip in before it starts.
+        endpoint = original_setup(self, heartbeat_seconds)
+        endpoint._last = self._notify_event._created
+        return endpoint
+
+    callback.CallbackEndpoint.setup_heartbeat_endpoint = setup_heartbeat_endpoint
     WaitFunction._wait_interval = wait_interval
     retrier_decl.RetrierDecl._eval_body = retrier_eval_body
     retrier_decl.time = types.SimpleNamespace(sleep=retry_interval, time=__import__("time").time)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.functional.test_engine import approval_queue, execute, machine, token_from  # noqa: F401 - fixture
+from tests.functional.test_engine import approval_queue, execute, machine, role, token_from  # noqa: F401 - fixtures
 
 
 def seconds_between(first: dict, second: dict) -> float:
@@ -149,3 +149,46 @@ def test_retry_intervals_back_off_capped_and_jittered(stack, jitter):
         assert gaps == [pytest.approx(3, abs=0.5), pytest.approx(5, abs=0.5)]
     else:
         assert 0 <= gaps[0] <= 3.5 and 0 <= gaps[1] <= 5.5
+
+
+@pytest.fixture()
+def slow_function(stack, role):  # noqa: F811 - the module fixture of test_engine
+    """A Lambda function whose handler runs until the test lets it finish (a call that takes longer)."""
+    import io
+    import threading
+    import uuid
+    import zipfile
+
+    from local.emulation import lambda_runtime
+
+    called, release = threading.Event(), threading.Event()
+
+    def handler(event):
+        called.set()
+        release.wait(10)
+        return json.dumps(event), False, ""
+
+    name = f"engine-slow-{uuid.uuid4().hex[:8]}"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
+    stack.client("lambda").create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                                           Handler="app.handler", Code={"ZipFile": archive.getvalue()})
+    lambda_runtime.lambda_handlers[name] = handler
+    yield name, called
+    release.set()
+    lambda_runtime.lambda_handlers.pop(name, None)
+
+
+def test_a_task_timeout_fires_around_a_function_that_runs_longer(stack, slow_function):
+    """``lambda:invoke`` with TimeoutSeconds 30 around a function still running after 30 workflow seconds."""
+    name, called = slow_function
+    arn = machine(stack, {"StartAt": "Invoke", "States": {"Invoke": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 30, "End": True,
+        "Parameters": {"FunctionName": name, "Payload": {"order": 1}}}}})
+    sfn = stack.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    assert called.wait(5), "the function was not called"
+    stack.clock.advance(31)
+    result = stack.wait(execution, timeout=5)
+    assert (result.status, result.error) == ("FAILED", "States.Timeout")
