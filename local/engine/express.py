@@ -10,7 +10,11 @@ import uuid
 from typing import Any
 
 from moto.core.exceptions import AWSError
+from moto.stepfunctions.exceptions import InvalidArn, InvalidExecutionInput
+from moto.stepfunctions.parser.backend.execution import SyncExecution
 
+from local.engine import executions
+from local.engine.mock_config import UnknownTestCase
 from local.engine.text import compact_json
 
 #: What AWS bills an Express execution for: memory in 64 MB chunks, duration in 100 ms steps (at least one each).
@@ -23,6 +27,17 @@ class StateMachineTypeNotSupported(AWSError):
 
     TYPE = "StateMachineTypeNotSupported"
     STATUS = 400
+
+
+class MockableSyncExecution(SyncExecution):
+    """A synchronous execution that can run a MockConfigFile test case."""
+
+    test_case = None
+
+    def _get_start_execution_worker(self):
+        worker = super()._get_start_execution_worker()
+        worker._mock_test_case = self.test_case
+        return worker
 
 
 def billing_details(start: datetime.datetime, stop: datetime.datetime) -> dict[str, int]:
@@ -39,10 +54,11 @@ def billing_details(start: datetime.datetime, stop: datetime.datetime) -> dict[s
 
 def run_sync_execution(backend: Any, state_machine_arn: str, name: str | None, execution_input: str | None,
                        trace_header: str | None = None) -> Any:
-    """Run an Express execution to its end and return it (a moto ``SyncExecution``)."""
-    from moto.stepfunctions.exceptions import InvalidExecutionInput
-    from moto.stepfunctions.parser.backend.execution import SyncExecution
+    """Run an Express execution to its end and return it (a moto ``SyncExecution``).
 
+    ``<stateMachineArn>#<TestCase>`` runs a MockConfigFile test case, as StartExecution does.
+    """
+    state_machine_arn, _, case = state_machine_arn.partition("#")
     state_machine = backend.describe_state_machine(state_machine_arn)
     if state_machine.type != "EXPRESS":
         raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
@@ -57,12 +73,19 @@ def run_sync_execution(backend: Any, state_machine_arn: str, name: str | None, e
     # A snapshot of the definition, as StartExecution takes (without the live executions of the machine).
     snapshot = copy.deepcopy(state_machine, {id(state_machine.executions): [],
                                              id(state_machine.backend): state_machine.backend})
-    execution = SyncExecution(
+    execution = MockableSyncExecution(
         name=name, sm_type=snapshot.sm_type, role_arn=snapshot.roleArn, exec_arn=arn,
         account_id=backend.account_id, region_name=backend.region_name, state_machine=snapshot,
         start_date=datetime.datetime.now(tz=datetime.UTC), cloud_watch_logging_session=None,
         input_data=input_text, trace_header=trace_header, activity_store={},
     )
+    if case:
+        if executions.mock_config is None:
+            raise InvalidArn(f"No MockConfigFile is loaded, so test case '{case}' cannot be used")
+        try:
+            execution.test_case = executions.mock_config.test_case(state_machine.name, case)
+        except UnknownTestCase as error:
+            raise InvalidArn(str(error)) from error
     execution.start()  # the sync worker evaluates in this thread: it returns once the execution has ended
     return execution
 

@@ -85,3 +85,21 @@ def test_a_nested_sync_execution_result_describes_input_and_output(stack):
     assert result["InputDetails"] == result["OutputDetails"] == {"Included": True}
     assert (result["Input"], result["Output"], result["Status"]) == ('{"from":"parent"}', '{"from":"parent"}',
                                                                       "SUCCEEDED")
+
+
+def test_start_sync_execution_runs_a_mock_config_test_case(stack, monkeypatch):
+    """``<arn>#<TestCase>`` with StartSyncExecution answers with the test case's mocked response."""
+    from local.engine import executions
+    from local.engine.mock_config import MockConfig
+
+    arn = machine(stack, {"StartAt": "Lookup", "States": {"Lookup": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:transcribe:getTranscriptionJob",
+        "Parameters": {"TranscriptionJobName": "call-1"}, "End": True,
+        "ResultSelector": {"status.$": "$.TranscriptionJob.TranscriptionJobStatus"}}}}, kind="EXPRESS")
+    config = MockConfig(json.loads(json.dumps(executions.mock_config.raw)))
+    config.merge({"StateMachines": {arn.rsplit(":", 1)[1]: {"TestCases": {"Done": {"Lookup": "SyncJobDone"}}}},
+                  "MockedResponses": {"SyncJobDone": {"0": {"Return": {
+                      "TranscriptionJob": {"TranscriptionJobStatus": "COMPLETED"}}}}}}, "test")
+    monkeypatch.setattr(executions, "mock_config", config)
+    answer = stack.client("stepfunctions").start_sync_execution(stateMachineArn=f"{arn}#Done", input="{}")
+    assert (answer["status"], answer["output"]) == ("SUCCEEDED", '{"status":"COMPLETED"}')
