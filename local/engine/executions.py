@@ -256,6 +256,42 @@ def _describe_executions_as_aws() -> None:
     StepFunctionResponse.list_executions = list_executions
 
 
+def _history_pages_as_aws() -> None:
+    """GetExecutionHistory ignored ``reverseOrder``, ``maxResults``, ``nextToken`` and ``includeExecutionData``.
+
+    A client asking for the last event got the first. As in AWS, pages hold 100 events unless ``maxResults`` (at
+    most 1,000) says otherwise, and ``includeExecutionData: false`` leaves inputs and outputs out.
+    """
+    import base64
+
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.get_execution_history
+
+    def get_execution_history(self):
+        result = original(self)
+        events = list(result.result.get("events", []))
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        if self._get_param("includeExecutionData") is False:
+            for event in events:
+                for details in event.values():
+                    if isinstance(details, dict):
+                        for key in ("input", "inputDetails", "output", "outputDetails"):
+                            details.pop(key, None)
+        token = self._get_param("nextToken")
+        start = int(base64.b64decode(token).decode()) if token else 0
+        size = min(int(self._get_param("maxResults") or 100), 1000)
+        page = {"events": events[start:start + size]}
+        if start + size < len(events):
+            page["nextToken"] = base64.b64encode(str(start + size).encode()).decode()
+        result.result.clear()
+        result.result.update(page)
+        return result
+
+    StepFunctionResponse.get_execution_history = get_execution_history
+
+
 _ended: dict[str, threading.Event] = {}
 _ended_lock = threading.Lock()
 
@@ -298,6 +334,7 @@ def install() -> None:
     _heartbeat_timeouts_as_aws_reports_them()
     _signal_execution_ends()
     _describe_executions_as_aws()
+    _history_pages_as_aws()
 
 
 def reset() -> None:

@@ -70,3 +70,4 @@ def test_a_backslash_in_a_quoted_jsonpath_name_is_part_of_the_name(stack):
     arn = machine(stack, {"StartAt": "Pick", "States": {"Pick": {
         "Type": "Pass", "Parameters": {"value.$": "$['a\\\"b']"}, "End": True}}})
     assert execute(stack, arn, {'a\\"b': "found"}).output == {"value": "found"}
+
