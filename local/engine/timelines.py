@@ -105,6 +105,30 @@ class Timeline:
         CLOCK.poke()
 
 
+class MapSlots:
+    """When each iteration of an inline Map starts in workflow time: once one of ``MaxConcurrency`` slots is free.
+
+    Waits take no real time, so the interpreter's worker threads are no measure of that: one thread may run several
+    iterations one after the other while, in workflow time, they ran side by side.
+    """
+
+    def __init__(self, concurrency: int, start: float) -> None:
+        self._free = [start] * max(1, concurrency)
+        self._lock = threading.Lock()
+
+    def start(self, timeline: Timeline, earliest: float) -> None:
+        """Start an iteration on ``timeline``: at the earliest free slot, not before ``earliest``."""
+        with self._lock:
+            self._free.sort()
+            slot = self._free.pop(0)
+        timeline.skipped = max(slot, earliest) - CLOCK.now()
+
+    def end(self, timeline: Timeline) -> None:
+        """The iteration on ``timeline`` ended: its slot is free from now on."""
+        with self._lock:
+            self._free.append(timeline.now())
+
+
 def timeline_of(env: Any) -> Timeline:
     """The timeline of an interpreter environment (every environment gets one when it is made)."""
     timeline = getattr(env, "_timeline", None)

@@ -8,7 +8,7 @@ import threading
 import types
 
 from local.engine.clock import CLOCK, VirtualEvent
-from local.engine.timelines import Timeline, timeline_of, wall_datetime
+from local.engine.timelines import MapSlots, Timeline, timeline_of, wall_datetime
 
 
 def _virtual_waits_and_timeouts() -> None:
@@ -106,6 +106,42 @@ def _a_timeline_per_line_of_execution() -> None:
     Environment.__init__ = __init__
     Environment.as_inner_frame_of = classmethod(as_inner_frame_of)
     Environment.close_frame = close_frame
+
+
+def _map_iterations_side_by_side() -> None:
+    """Map iterations run side by side up to MaxConcurrency in workflow time, however the threads took them."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component import (
+        InlineIterationComponent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iteration_worker import (
+        IterationWorker,
+    )
+
+    original_launch = InlineIterationComponent._launch_worker
+    original_job = IterationWorker._eval_job
+
+    def launch_worker(self, env, eval_input, job_pool):
+        if getattr(job_pool, "_slots", None) is None and eval_input.input_items is not None:  # None: ItemReader
+            items = len(eval_input.input_items)
+            concurrency = eval_input.max_concurrency or items  # 0: no limit
+            job_pool._slots = MapSlots(min(concurrency, items) or 1, timeline_of(env).now())
+            job_pool._earliest = timeline_of(env).skipped
+        return original_launch(self, env, eval_input, job_pool)
+
+    def eval_job(self, env, job) -> None:
+        slots: MapSlots | None = getattr(self._job_pool, "_slots", None)
+        if slots is None:
+            original_job(self, env, job)
+            return
+        timeline = timeline_of(env)
+        slots.start(timeline, CLOCK.now() + self._job_pool._earliest)
+        try:
+            original_job(self, env, job)
+        finally:
+            slots.end(timeline)
+
+    InlineIterationComponent._launch_worker = launch_worker
+    IterationWorker._eval_job = eval_job
 
 
 def _history_in_virtual_time() -> None:
@@ -227,6 +263,7 @@ def install() -> None:
     """Install virtual time."""
     _virtual_waits_and_timeouts()
     _a_timeline_per_line_of_execution()
+    _map_iterations_side_by_side()
     _history_in_virtual_time()
     _execution_timeout_in_virtual_time()
     _timestamps_of_waits()

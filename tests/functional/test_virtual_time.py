@@ -192,3 +192,15 @@ def test_a_task_timeout_fires_around_a_function_that_runs_longer(stack, slow_fun
     stack.clock.advance(31)
     result = stack.wait(execution, timeout=5)
     assert (result.status, result.error) == ("FAILED", "States.Timeout")
+
+
+@pytest.mark.parametrize(("max_concurrency", "seconds"), [(0, 10), (1, 30), (2, 20)])
+def test_map_iterations_wait_side_by_side_up_to_max_concurrency(stack, max_concurrency, seconds):
+    """Three items that each wait 10 s: 10 s without a limit, 30 s one at a time, 20 s two at a time."""
+    arn = machine(stack, {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "MaxConcurrency": max_concurrency, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Pause",
+                          "States": {"Pause": {"Type": "Wait", "Seconds": 10, "End": True}}}}}})
+    result = execute(stack, arn, ["a", "b", "c"])
+    entered, exited = events(result, "MapStateEntered")[0], events(result, "MapStateExited")[0]
+    assert seconds_between(entered, exited) == pytest.approx(seconds, abs=0.5)
