@@ -2,13 +2,19 @@
 
 moto 5.2.5 vendors LocalStack's ASL interpreter. It runs most of the language; the modules of this package
 each fix one concern of it (the docstring of every patch names the defect), and each fix has a test in
-``tests/unit/test_adaptations.py`` or ``tests/functional/test_engine.py``:
+``tests/unit/test_adaptations.py`` or ``tests/functional/`` (``test_engine.py`` and one file per concern:
+``test_jsonata.py``, ``test_causes.py``, ``test_json_text.py``, ``test_history.py``, ``test_virtual_time.py``,
+``test_callbacks.py``, ``test_express_sync.py``):
 
 - :mod:`~local.engine.jsonata`: JSONata and variables (moto leaves the evaluator unwired);
+- :mod:`~local.engine.fields`: where a failure happened (entered event, field path), named in causes as AWS does;
 - :mod:`~local.engine.jsonpath`: definite paths yield values; the parser keeps no state between definitions;
 - :mod:`~local.engine.sdk`: service and error names, plain-JSON results, one client per service;
 - :mod:`~local.engine.executions`: names, MockConfigFile test cases, nested starts, task failures, ends;
-- :mod:`~local.engine.virtual_time`: Waits and retries in virtual time (:mod:`~local.engine.clock`);
+- :mod:`~local.engine.express`: StartSyncExecution (an Express workflow run within the call);
+- :mod:`~local.engine.virtual_time`: Waits, retries, deadlines and timestamps in virtual time
+  (:mod:`~local.engine.clock`; :mod:`~local.engine.timelines`: each execution's own time);
+- :mod:`~local.engine.text`: JSON text written compactly, as AWS writes it;
 - :mod:`~local.engine.caches`: start-up and parse caches (speed only);
 - :mod:`~local.engine.test_state`: the TestState API (one state run on the interpreter, with mocks).
 
@@ -41,14 +47,28 @@ def apply() -> None:
                 f"local.engine is written for moto {MOTO_VERSION}, found {moto.__version__}: "
                 "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
             )
-        from local.engine import caches, executions, jsonata, jsonpath, sdk, test_state, virtual_time
+        from local.engine import (
+            caches,
+            executions,
+            express,
+            fields,
+            jsonata,
+            jsonpath,
+            sdk,
+            test_state,
+            text,
+            virtual_time,
+        )
 
         caches.install()
         jsonata.install()
+        fields.install()
         sdk.install()
         executions.install()
+        express.install()
         jsonpath.install()
         virtual_time.install()
+        text.install()
         test_state.install()
         _applied = True
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Callable
 
 
 class VirtualClock:
@@ -33,6 +34,21 @@ class VirtualClock:
     def now(self) -> float:
         """Virtual seconds since an arbitrary origin (monotonic)."""
         return time.monotonic() + self._offset
+
+    def wall(self) -> float:
+        """Virtual wall-clock time: seconds since the epoch plus every explicit advance."""
+        return time.time() + self._offset
+
+    def to_wall(self, virtual: float) -> float:
+        """The wall-clock time (seconds since the epoch) of the virtual instant ``virtual``."""
+        return virtual + time.time() - time.monotonic()
+
+    def poke(self) -> None:
+        """Wake every waiter so that it re-reads its deadline (an execution's timeline moved on)."""
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            waiter.poke()
 
     def advance(self, seconds: float) -> None:
         """Move virtual time forward, waking every timeout that falls due."""
@@ -107,8 +123,11 @@ class VirtualEvent:
         """Wait until set or ``timeout`` virtual seconds after the event's creation; returns the flag."""
         return self.wait_until(None if timeout is None else self._created + float(timeout))
 
-    def wait_until(self, deadline: float | None) -> bool:
-        """Wait until the event is set (True) or virtual time reaches ``deadline`` (False)."""
+    def wait_until(self, deadline: float | Callable[[], float] | None) -> bool:
+        """Wait until the event is set (True) or virtual time reaches ``deadline`` (False).
+
+        ``deadline`` may be a function, read again whenever the clock is advanced or poked.
+        """
         with self._cond:
             if self._flag:
                 return True
@@ -119,7 +138,7 @@ class VirtualEvent:
             CLOCK._register(self)
             try:
                 while not self._flag:
-                    remaining = deadline - CLOCK.now()
+                    remaining = (deadline() if callable(deadline) else deadline) - CLOCK.now()
                     if remaining <= 0:
                         return False
                     self._cond.wait(remaining)

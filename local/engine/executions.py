@@ -27,6 +27,21 @@ def _iso_timestamps_in_context_object() -> None:
     Execution.get_start_execution_details = get_start_execution_details
 
 
+def _redrive_count_in_context_object() -> None:
+    """``$$.Execution.RedriveCount`` was missing: 0 for a Standard execution never redriven (Express has none)."""
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+
+    def get_evaluation_environment(self):
+        env = original(self)
+        if env.is_standard_workflow():
+            env.states.context_object.context_object_data["Execution"].setdefault("RedriveCount", 0)
+        return env
+
+    ExecutionWorker._get_evaluation_environment = get_evaluation_environment
+
+
 def _unique_names_for_unnamed_executions() -> None:
     """Defect 4: StartExecution without a name yields ``…:None`` and a second unnamed start collides."""
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -111,10 +126,16 @@ def _fix_sync_start_execution() -> None:
         for key in list(parameters):
             parameters[key[:1].lower() + key[1:]] = parameters.pop(key)
 
+    def pascal_case(key: str) -> str:
+        return key[:1].upper() + key[1:]
+
     def normalise_response(self, response, boto_service_name=None, service_action_name=None):
         if isinstance(response, dict):
             for key in list(response):
-                response[key[:1].upper() + key[1:]] = to_plain_json(response.pop(key))
+                value = to_plain_json(response.pop(key))
+                if key.endswith("Details") and isinstance(value, dict):  # {"included": true} -> {"Included": true}
+                    value = {pascal_case(inner): item for inner, item in value.items()}
+                response[pascal_case(key)] = value
 
     sfn.StateTaskServiceSfn._normalise_parameters = normalise_parameters
     sfn.StateTaskServiceSfn._normalise_response = normalise_response
@@ -134,7 +155,12 @@ def _quiet_failure_logs() -> None:
 
 
 def _pass_the_cause_of_send_task_failure() -> None:
-    """SendTaskFailure dropped its ``cause`` on the way from the API to the waiting task."""
+    """SendTaskFailure dropped its ``cause`` on the way from the API to the waiting task.
+
+    Without an error or a cause, AWS's Catch sees ``null`` for them, also through a Parallel or Map state (the
+    branch's failure lost them, and the Parallel state's Catch saw ``""``).
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.responses import EmptyResult, StepFunctionResponse
 
     def send_task_failure(self):
@@ -145,9 +171,27 @@ def _pass_the_cause_of_send_task_failure() -> None:
 
     StepFunctionResponse.send_task_failure = send_task_failure
 
+    original_details = FailureEventException.get_execution_failed_event_details
 
-def _name_heartbeat_timeouts() -> None:
-    """A task that misses its heartbeat fails with ``States.HeartbeatTimeout`` (moto said States.Timeout)."""
+    def get_execution_failed_event_details(self):
+        details = original_details(self)
+        spec = next(iter((self.failure_event.event_details or {}).values()), {})
+        if details is not None:
+            for key in ("error", "cause"):
+                if key in spec and spec[key] is None:
+                    details[key] = None
+        return details
+
+    FailureEventException.get_execution_failed_event_details = get_execution_failed_event_details
+
+
+def _heartbeat_timeouts_as_aws_reports_them() -> None:
+    """A task that misses its heartbeat fails with ``States.Timeout``, as AWS's executions report it.
+
+    The documentation names the error ``States.HeartbeatTimeout``; the executions AWS records say
+    ``States.Timeout``, which a ``Catch``/``Retry`` on ``States.Timeout`` matches. A ``Catch``/``Retry`` on
+    ``States.HeartbeatTimeout`` matches it too (and not a task's own TimeoutSeconds), as the documentation says.
+    """
     from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
@@ -158,18 +202,95 @@ def _name_heartbeat_timeouts() -> None:
     from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
+    class HeartbeatTimeoutName(StatesErrorName):
+        """``States.Timeout``, also matched by ``States.HeartbeatTimeout`` in Catch and Retry."""
+
+        def matches(self, error_name: str | None) -> bool:
+            return error_name in (self.error_name, StatesErrorNameType.StatesHeartbeatTimeout.to_name())
+
+        def __eq__(self, other):  # ``name in ErrorEquals`` asks the subclass first when it defines __eq__
+            return isinstance(other, StatesErrorName) and self.matches(other.error_name)
+
+        __hash__ = None
+
     original = StateTask._from_error
 
     def from_error(self, env, ex):
         if isinstance(ex, HeartbeatTimeoutError):
-            name = StatesErrorNameType.StatesHeartbeatTimeout
+            name = StatesErrorNameType.StatesTimeout
             return FailureEvent(
-                env=env, error_name=StatesErrorName(typ=name), event_type=HistoryEventType.TaskTimedOut,
+                env=env, error_name=HeartbeatTimeoutName(typ=name), event_type=HistoryEventType.TaskTimedOut,
                 event_details=EventDetails(taskTimedOutEventDetails=TaskTimedOutEventDetails(error=name.to_name())),
             )
         return original(self, env, ex)
 
     StateTask._from_error = from_error
+
+
+def _describe_executions_as_aws() -> None:
+    """DescribeExecution and ListExecutions lacked what AWS gives: ``stopDate`` when TIMED_OUT, ``inputDetails``.
+
+    The result of ``states:startExecution.sync`` (a DescribeExecution) thus shows ``InputDetails`` too.
+    """
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_describe = StepFunctionResponse.describe_execution
+    original_list = StepFunctionResponse.list_executions
+
+    def describe_execution(self):
+        result = original_describe(self)
+        response = result.result
+        if response.get("status") == "TIMED_OUT" and "stopDate" not in response:
+            response["stopDate"] = self.stepfunction_backend.describe_execution(response["executionArn"]).stop_date
+        response.setdefault("inputDetails", {"included": True})
+        return result
+
+    def list_executions(self):
+        result = original_list(self)
+        for item in result.result.get("executions", []):
+            if item.get("status") == "TIMED_OUT" and "stopDate" not in item:
+                item["stopDate"] = self.stepfunction_backend.describe_execution(item["executionArn"]).stop_date
+        return result
+
+    StepFunctionResponse.describe_execution = describe_execution
+    StepFunctionResponse.list_executions = list_executions
+
+
+def _history_pages_as_aws() -> None:
+    """GetExecutionHistory ignored ``reverseOrder``, ``maxResults``, ``nextToken`` and ``includeExecutionData``.
+
+    A client asking for the last event got the first. As in AWS, pages hold 100 events unless ``maxResults`` (at
+    most 1,000) says otherwise, and ``includeExecutionData: false`` leaves inputs and outputs out.
+    """
+    import base64
+
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.get_execution_history
+
+    def get_execution_history(self):
+        result = original(self)
+        events = list(result.result.get("events", []))
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        if self._get_param("includeExecutionData") is False:
+            for event in events:
+                for details in event.values():
+                    if isinstance(details, dict):
+                        for key in ("input", "inputDetails", "output", "outputDetails"):
+                            details.pop(key, None)
+        token = self._get_param("nextToken")
+        start = int(base64.b64decode(token).decode()) if token else 0
+        size = min(int(self._get_param("maxResults") or 100), 1000)
+        page = {"events": events[start:start + size]}
+        if start + size < len(events):
+            page["nextToken"] = base64.b64encode(str(start + size).encode()).decode()
+        result.result.clear()
+        result.result.update(page)
+        return result
+
+    StepFunctionResponse.get_execution_history = get_execution_history
+
 
 _ended: dict[str, threading.Event] = {}
 _ended_lock = threading.Lock()
@@ -203,14 +324,17 @@ def _signal_execution_ends() -> None:
 def install() -> None:
     """Install the execution adaptations."""
     _iso_timestamps_in_context_object()
+    _redrive_count_in_context_object()
     _unique_names_for_unnamed_executions()
     _select_mock_test_case_at_start()
     _count_mock_invocations()
     _fix_sync_start_execution()
     _quiet_failure_logs()
     _pass_the_cause_of_send_task_failure()
-    _name_heartbeat_timeouts()
+    _heartbeat_timeouts_as_aws_reports_them()
     _signal_execution_ends()
+    _describe_executions_as_aws()
+    _history_pages_as_aws()
 
 
 def reset() -> None:

@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-# Intrinsic JSONata functions of Step Functions that JSONata itself lacks.
+from local.engine.fields import field_path
+
+# Intrinsic JSONata functions of Step Functions that JSONata itself lacks ($partition is in Python below: a
+# JSONata sequence of one chunk would be unwrapped, where AWS returns ``[[0]]``).
 _JSONATA_INTRINSICS = {
-    "$partition": "function($array,$size){$size<1?null:$map([0..$ceil($count($array)/$size)-1],"
-    "function($i){[$filter($array,function($v,$j){$j>=$i*$size and $j<($i+1)*$size})]})}",
     "$range": "function($first,$last,$step){($step>0 and $first>$last) or ($step<0 and $first<$last)?[]:"
     "$map([0..$floor(($last-$first)/$step)],function($i){$first+$i*$step})}",
     "$parse": "function($v){$eval($v)}",
@@ -39,16 +40,23 @@ def jsonata_variable_references(expression: str) -> set[str]:
 
 
 def _jsonata_bindings(env, expression: str, with_states: bool) -> dict[str, Any]:
+    from jsonata.utils import Utils
+
     bindings: dict[str, Any] = {}
     store = env.variable_store
     bindings.update(store._outer_scope)
     bindings.update(store._inner_scope)
+    for name, value in bindings.items():
+        if value is None:  # a variable assigned null is null, not undefined, to JSONata
+            bindings[name] = Utils.NULL_VALUE
     if with_states:
         bindings["states"] = env.states._states_data
     references = jsonata_variable_references(expression)
     for name, body in _JSONATA_INTRINSICS.items():
         if name in references and name[1:] not in bindings:
             bindings[name[1:]] = _compile_jsonata(body).evaluate(None)
+    if "$partition" in references:
+        bindings["partition"] = _jsonata_lambda(_partition)
     if "$uuid" in references:
         bindings["uuid"] = _jsonata_lambda(lambda: str(uuid.uuid4()))
     if "$hash" in references:
@@ -60,6 +68,15 @@ def _jsonata_lambda(function: Callable) -> Any:
     import jsonata
 
     return jsonata.Jsonata.JLambda(function)
+
+
+def _partition(array: Any, size: Any) -> list[list[Any]]:
+    """``$partition(array, size)``: the array in chunks of ``size`` items (the last one may be shorter)."""
+    items = list(array) if isinstance(array, list) else [array]
+    if isinstance(size, bool) or not isinstance(size, int | float) or size < 1 or int(size) != size:
+        raise ValueError(f"$partition needs a positive integer size, got {size!r}")
+    step = int(size)
+    return [items[start:start + step] for start in range(0, len(items), step)]
 
 
 def _hash(value: str, algorithm: str) -> str:
@@ -86,12 +103,8 @@ def evaluate_jsonata(expression: str, bindings: dict[str, Any]) -> Any:
     return Utils.convert_nulls(result)
 
 
-def _wire_jsonata_evaluator() -> None:
-    """Defect 1: QueryLanguage JSONata and ``Assign`` fail because the evaluator (a JVM) is not wired.
-
-    Expressions are evaluated by jsonata-python with ``$states`` and the workflow variables passed as
-    bindings (LocalStack pasted their JSON text into the expression, which breaks on quotes in strings).
-    """
+def raise_query_evaluation_error(env, cause: str) -> None:
+    """Fail the state with ``States.QueryEvaluationError`` and an EvaluationFailed event, as AWS does."""
     from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
@@ -101,36 +114,47 @@ def _wire_jsonata_evaluator() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
-    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
-    from moto.stepfunctions.parser.asl.component.common.string import string_expression as se
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-    def fail(env, expression: str, cause: str):
-        error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
-        details = EventDetails(
-            evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
-        )
-        env.event_manager.add_event(
-            context=env.event_history_context, event_type=HistoryEventType.EvaluationFailed,
-            event_details=details,
-        )
-        raise FailureEventException(
-            failure_event=FailureEvent(
-                env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed,
-                event_details=details,
-            )
-        )
+    error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+    details = EventDetails(
+        evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
+    )
+    # The failure names the event the state was entered at: build it before adding the EvaluationFailed event.
+    failure = FailureEvent(
+        env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed, event_details=details,
+    )
+    env.event_manager.add_event(
+        context=env.event_history_context, event_type=HistoryEventType.EvaluationFailed, event_details=details,
+    )
+    raise FailureEventException(failure_event=failure)
+
+
+def _wire_jsonata_evaluator() -> None:
+    """Defect 1: QueryLanguage JSONata and ``Assign`` fail because the evaluator (a JVM) is not wired.
+
+    Expressions are evaluated by jsonata-python with ``$states`` and the workflow variables passed as
+    bindings (LocalStack pasted their JSON text into the expression, which breaks on quotes in strings).
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression as se
 
     def evaluate(env, expression: str, with_states: bool) -> Any:
+        field = field_path(env)
+        named = f"The JSONata expression '{expression}'" + (f" specified for the field '{field}'" if field else "")
         try:
             result = evaluate_jsonata(expression, _jsonata_bindings(env, expression, with_states))
         except FailureEventException:
             raise
         except Exception as error:  # JException and friends: report like Step Functions does
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            fail(env, expression, f"An error occurred while executing the JSONata expression '{expression}': {reason}")
+            raise_query_evaluation_error(
+                env, f"An error occurred while executing the JSONata expression '{expression}': {reason}")
         if result is _UNDEFINED:
-            fail(env, expression, f"The JSONata expression '{expression}' returned nothing (undefined).")
+            raise_query_evaluation_error(env, f"{named} returned nothing (undefined).")
+        if not isinstance(result, dict | list | str | int | float | bool) and result is not None:
+            raise_query_evaluation_error(env, f"{named} returned an unsupported result type.")  # a function
         return result
 
     def jsonata_eval_body(self, env) -> None:
@@ -149,6 +173,52 @@ def _wire_jsonata_evaluator() -> None:
         module.extract_jsonata_variable_references = jsonata_variable_references
 
 
+def _show_a_map_input_that_is_not_an_array_as_json() -> None:
+    """A Map over a value that is not an array said ``but was: <class 'dict'>``; AWS shows the value as JSON."""
+    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.common.path.items_path import ItemsPath
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    from local.engine.text import compact_json
+
+    def require_array(env, items) -> None:
+        if isinstance(items, list):
+            return
+        error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+        raise FailureEventException(failure_event=FailureEvent(
+            env=env, error_name=error_name, event_type=HistoryEventType.EvaluationFailed,
+            event_details=EventDetails(evaluationFailedEventDetails=EvaluationFailedEventDetails(
+                error=error_name.error_name, cause=f"Map state input must be an array but was: {compact_json(items)}",
+            )),
+        ))
+
+    original_items_path = ItemsPath._eval_body
+
+    def items_path_eval_body(self, env) -> None:
+        original_items_path(self, env)
+        require_array(env, env.stack[-1])
+
+    original_execution = StateMap._eval_execution
+
+    def eval_execution(self, env) -> None:
+        if self.items_path is None and self.items is None and self.item_reader is None:
+            require_array(env, env.stack[-1])  # a JSONata Map without Items iterates over its input
+        original_execution(self, env)
+
+    ItemsPath._eval_body = items_path_eval_body
+    StateMap._eval_execution = eval_execution
+
+
 def install() -> None:
     """Wire the JSONata evaluator."""
     _wire_jsonata_evaluator()
+    _show_a_map_input_that_is_not_an_array_as_json()

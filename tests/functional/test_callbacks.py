@@ -1,0 +1,71 @@
+"""Callbacks (``.waitForTaskToken``) end as AWS ends them: heartbeat timeouts and failures without details."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.functional.test_engine import approval_queue, machine, token_from  # noqa: F401 - fixture
+
+AWAIT = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+         "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": {"token.$": "$$.Task.Token"}}}
+
+
+def start(stack, definition: dict, queue: str) -> str:
+    return stack.client("stepfunctions").start_execution(
+        stateMachineArn=machine(stack, definition), input=json.dumps({"queue": queue}))["executionArn"]
+
+
+def test_a_missed_heartbeat_fails_the_task_with_states_timeout(stack, approval_queue):  # noqa: F811
+    """A worker silent for longer than HeartbeatSeconds: the task fails with States.Timeout, as AWS reports it."""
+    execution = start(stack, {"StartAt": "Await", "States": {"Await": {
+        **AWAIT, "HeartbeatSeconds": 60, "TimeoutSeconds": 600, "End": True}}}, approval_queue)
+    token_from(stack, approval_queue)
+    stack.clock.advance(61)
+    result = stack.wait(execution)
+    assert (result.status, result.error) == ("FAILED", "States.Timeout")
+    timed_out = [e for e in result.history if e["type"] == "TaskTimedOut"]
+    assert timed_out[0]["taskTimedOutEventDetails"]["error"] == "States.Timeout"
+
+
+@pytest.mark.parametrize(("caught_by", "expected"), [
+    ("States.HeartbeatTimeout", "HeartbeatMissed"), ("States.Timeout", "HeartbeatMissed")])
+def test_a_missed_heartbeat_is_caught_by_either_timeout_name(stack, approval_queue, caught_by, expected):  # noqa: F811
+    """A Catch on States.HeartbeatTimeout or on States.Timeout takes a missed heartbeat."""
+    execution = start(stack, {"StartAt": "Await", "States": {
+        "Await": {**AWAIT, "HeartbeatSeconds": 60, "TimeoutSeconds": 600, "End": True,
+                  "Catch": [{"ErrorEquals": [caught_by], "Next": "HeartbeatMissed"}]},
+        "HeartbeatMissed": {"Type": "Pass", "End": True}}}, approval_queue)
+    token_from(stack, approval_queue)
+    stack.clock.advance(61)
+    assert stack.wait(execution).states == ["Await", expected]
+
+
+def test_a_task_timeout_is_not_a_heartbeat_timeout(stack, approval_queue):  # noqa: F811
+    """The task's own TimeoutSeconds passing is States.Timeout only: a Catch on States.HeartbeatTimeout skips it."""
+    execution = start(stack, {"StartAt": "Await", "States": {
+        "Await": {**AWAIT, "TimeoutSeconds": 60, "End": True,
+                  "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "HeartbeatMissed"},
+                            {"ErrorEquals": ["States.Timeout"], "Next": "TooSlow"}]},
+        "HeartbeatMissed": {"Type": "Pass", "End": True}, "TooSlow": {"Type": "Pass", "End": True}}}, approval_queue)
+    token_from(stack, approval_queue)
+    stack.clock.advance(61)
+    assert stack.wait(execution).states == ["Await", "TooSlow"]
+
+
+@pytest.mark.parametrize("in_parallel", [False, True])
+def test_send_task_failure_without_error_or_cause_gives_nulls(stack, approval_queue, in_parallel):  # noqa: F811
+    """SendTaskFailure with neither error nor cause: the Catch sees nulls, also around a Parallel branch."""
+    task = {**AWAIT, "End": True}
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Caught"}]
+    if in_parallel:
+        first = {"Type": "Parallel", "Branches": [{"StartAt": "Await", "States": {"Await": task}}],
+                 "Catch": catch, "End": True}
+    else:
+        first = {**task, "Catch": catch}
+    execution = start(stack, {"StartAt": "First", "States": {
+        "First": first, "Caught": {"Type": "Pass", "End": True}}}, approval_queue)
+    stack.client("stepfunctions").send_task_failure(taskToken=token_from(stack, approval_queue))
+    result = stack.wait(execution)
+    assert result.output["failure"] == {"Error": None, "Cause": None}
