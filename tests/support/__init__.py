@@ -23,6 +23,11 @@ from local.stack.functions import LambdaContext
 ROOT = PROJECT_ROOT
 
 
+def variables_after(response: dict[str, Any]) -> dict[str, Any]:
+    """The workflow variables after a TestState run (inspection level DEBUG or TRACE)."""
+    return json.loads(response["inspectionData"]["variables"])
+
+
 def load_json(relative: str) -> Any:
     """Read a JSON file relative to the project root (sample events, schemas)."""
     return json.loads((ROOT / relative).read_text())

@@ -10,23 +10,9 @@ import json
 
 import pytest
 
+from tests.support import variables_after
+
 WORKFLOW = "call-center-analysis"
-
-
-@pytest.fixture(scope="module")
-def sfn(stack):
-    return stack.client("stepfunctions")
-
-
-@pytest.fixture(scope="module")
-def definition(stack, sfn) -> str:
-    """The deployed definition, placeholders filled, as TestState takes it."""
-    return sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn(WORKFLOW))["definition"]
-
-
-def variables_after(response: dict) -> dict:
-    """The workflow variables after the state ran (inspection level DEBUG)."""
-    return json.loads(response["inspectionData"]["variables"])
 
 
 @pytest.mark.parametrize(("job_status", "polls", "next_state"), [

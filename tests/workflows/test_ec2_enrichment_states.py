@@ -10,24 +10,10 @@ import json
 
 import pytest
 
+from tests.support import variables_after
+
 WORKFLOW = "ec2-enrichment"
 INSTANCE = "i-0abc123def4567890"
-
-
-@pytest.fixture(scope="module")
-def sfn(stack):
-    return stack.client("stepfunctions")
-
-
-@pytest.fixture(scope="module")
-def definition(stack, sfn) -> str:
-    """The deployed definition, placeholders filled, as TestState takes it."""
-    return sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn(WORKFLOW))["definition"]
-
-
-def variables_after(response: dict) -> dict:
-    """The workflow variables after the state ran (inspection level DEBUG)."""
-    return json.loads(response["inspectionData"]["variables"])
 
 
 def test_name_tag_is_taken_from_describe_tags(sfn, definition):

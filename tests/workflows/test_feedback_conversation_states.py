@@ -11,25 +11,11 @@ import json
 
 import pytest
 
+from tests.support import variables_after
+
 WORKFLOW = "feedback-conversation"
 CONVERSATION = {"appointmentId": "apt-1001", "messageId": "msg-1", "customerPhone": "+15550100100",
                 "replyTimeoutSeconds": 86400}
-
-
-@pytest.fixture(scope="module")
-def sfn(stack):
-    return stack.client("stepfunctions")
-
-
-@pytest.fixture(scope="module")
-def definition(stack, sfn) -> str:
-    """The deployed definition, placeholders filled, as TestState takes it."""
-    return sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn(WORKFLOW))["definition"]
-
-
-def variables_after(response: dict) -> dict:
-    """The workflow variables after the state ran (inspection level DEBUG)."""
-    return json.loads(response["inspectionData"]["variables"])
 
 
 @pytest.mark.parametrize(("reply", "kind", "score", "comment"), [

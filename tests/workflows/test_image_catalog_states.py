@@ -10,24 +10,10 @@ import json
 
 import pytest
 
+from tests.support import variables_after
+
 WORKFLOW = "image-catalog"
 IMAGE = {"bucket": "local-imageingestionbucket", "key": "uploads/party.jpg"}
-
-
-@pytest.fixture(scope="module")
-def sfn(stack):
-    return stack.client("stepfunctions")
-
-
-@pytest.fixture(scope="module")
-def definition(stack, sfn) -> str:
-    """The deployed definition, placeholders filled, as TestState takes it."""
-    return sfn.describe_state_machine(stateMachineArn=stack.state_machine_arn(WORKFLOW))["definition"]
-
-
-def variables_after(response: dict) -> dict:
-    """The workflow variables after the state ran (inspection level DEBUG)."""
-    return json.loads(response["inspectionData"]["variables"])
 
 
 def test_moderation_keeps_labels_at_or_above_the_threshold(sfn, definition):
