@@ -408,7 +408,7 @@ def test_throttled_calls_are_retried_until_they_succeed(stack, bucket):
 
     assert execution.status == "SUCCEEDED", execution.cause
     assert task_failures(execution, "StartTranscription") == ["Transcribe.LimitExceededException"] * 2
-    assert task_failures(execution, "ScoreChunkBatch") == ["Comprehend.ThrottlingException"]
+    assert task_failures(execution, "ScoreChunkBatch") == ["Comprehend.TooManyRequestsException"]
     item = result_item(stack, bucket, key)
     assert item["Status"] == "ANALYZED" and item["TranscriptionJobName"] == job_name
     assert item["SentimentScores"] == {"Positive": 0.91, "Negative": 0.02, "Neutral": 0.05, "Mixed": 0.02}
@@ -472,6 +472,22 @@ def test_missing_recording_is_recorded_as_a_failure(stack, bucket):
     item = result_item(stack, bucket, key)
     assert item["Status"] == "FAILED" and item["StatusReason"].startswith("ReadRecordingMetadata failed: ")
     assert item["ErrorName"] == execution.error
+
+
+def test_s3_unavailable_is_retried_within_a_small_budget_then_recorded(stack, bucket):
+    """S3 answers 503 at every read of the recording's metadata: retried 3 times, then the call is recorded FAILED.
+
+    AWS reports S3's SlowDown, InternalError and ServiceUnavailable alike as S3.S3Exception (S3's API model declares
+    none of them), so that is the name the workflow retries, within a small budget since it covers every code
+    S3 does not declare.
+    """
+    key = upload(stack, bucket, ENGLISH_CALL)
+    execution = stack.run(WORKFLOW, {"bucket": bucket, "key": key}, case="RecordingStoreUnavailable")
+    assert task_failures(execution, "ReadRecordingMetadata") == ["S3.S3Exception"] * 4
+    assert (execution.status, execution.error) == ("FAILED", "S3.S3Exception")
+    item = result_item(stack, bucket, key)
+    assert (item["Status"], item["ErrorName"]) == ("FAILED", "S3.S3Exception")
+    assert item["StatusReason"].startswith("ReadRecordingMetadata failed: Service Unavailable (Service: S3, ")
 
 
 def test_piece_comprehend_cannot_score_is_recorded(stack, bucket):
