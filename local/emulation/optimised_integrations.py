@@ -21,6 +21,7 @@ import zlib
 from typing import Any
 
 from local.engine import sdk
+from local.engine.error_names import java_v1_error
 
 # Content type of each service's answers (its protocol) and how it spells the Connection header.
 _CONTENT_TYPE = {"lambda": "application/json", "sns": "text/xml"}
@@ -127,50 +128,22 @@ def _keep_the_text_of_lambda_function_errors() -> None:
     StateTaskLambda._from_error = from_error
 
 
-# The AWS SDK for Java v1 behind the optimised integrations: error prefix, generic exception, service name in causes.
-_JAVA_V1 = {
-    "lambda": ("Lambda", "AWSLambdaException", "AWSLambda", "lambda"),
-    "sns": ("SNS", "AmazonSNSException", "AmazonSNS", "sns"),
-    "sqs": ("SQS", "AmazonSQSException", "AmazonSQS", "sqs"),
-    "dynamodb": ("DynamoDB", "AmazonDynamoDBException", "AmazonDynamoDBv2", "dynamodb"),
-    "states": ("StepFunctions", "AWSStepFunctionsException", "AWSStepFunctions", "stepfunctions"),
-}
-_SQS_QUERY_CODES = {"AWS.SimpleQueueService.NonExistentQueue": "QueueDoesNotExist"}
-
-
-def java_v1_error(service: str, error: Any) -> tuple[str, str]:
-    """Error name and cause of a failed optimised integration call, as the AWS SDK for Java v1 reports it.
-
-    An error the service's API model declares is ``<Prefix>.<Name>Exception`` (``SNS.NotFoundException``,
-    ``DynamoDB.ConditionalCheckFailedException``, ``SQS.QueueDoesNotExistException``); any other is the generic
-    ``SQS.AmazonSQSException``, ``DynamoDB.AmazonDynamoDBException``… The cause is
-    ``<message> (Service: AmazonSNS; Status Code: 404; Error Code: NotFound; Request ID: …; Proxy: null)``.
-    """
-    prefix, generic, service_name, boto_service = _JAVA_V1[service]
-    code = error.response.get("Error", {}).get("Code", "")
-    meta = error.response.get("ResponseMetadata", {})
-    declared = sdk._modelled_errors(boto_service)
-    shape = declared.get(_SQS_QUERY_CODES.get(code, code)) or declared.get(f"{code}Exception")
-    name = f"{prefix}.{shape if shape and shape.endswith('Exception') else (shape + 'Exception' if shape else generic)}"
-    details = "; ".join([f"Service: {service_name}", f"Status Code: {meta.get('HTTPStatusCode')}",
-                         f"Error Code: {code}", f"Request ID: {meta.get('RequestId') or uuid.uuid4()}",
-                         "Proxy: null"])
-    return name, f"{error.response.get('Error', {}).get('Message', '')} ({details})"
-
-
 def _name_optimised_integration_errors_as_aws() -> None:
-    """Optimised integrations' service errors are named and worded as AWS does (see :func:`java_v1_error`).
+    """Optimised integrations' service errors are named and worded as AWS does (``java_v1_error``).
 
-    moto named every SQS error ``SQS.SdkClientException`` with a bare message, and DynamoDB's undeclared errors
-    (``ValidationException``) ``DynamoDB.ValidationException``.
+    moto named every SQS error ``SQS.SdkClientException`` with a bare message, DynamoDB's undeclared errors
+    (``ValidationException``) ``DynamoDB.ValidationException``, and a PutEvents refused by EventBridge (a missing
+    bus, more than 10 entries) ``States.Runtime``.
     """
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_events
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-    for service, task_class in _optimised_task_classes().items():
+    classes = {**_optimised_task_classes(), "events": state_task_service_events.StateTaskServiceEvents}
+    for service, task_class in classes.items():
         original = task_class._from_error
 
         def from_error(self, env, ex, _original=original, _service=service):

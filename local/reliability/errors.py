@@ -2,7 +2,10 @@
 
 Every Task state of every workflow with a fault harness (inside Parallel and Map states too) by every class of
 error its API really returns — throttling, server error, access denied, validation, and ``States.Timeout``
-where the state has a timeout.
+where the state has a timeout. Each is injected under the name and cause AWS reports for that code of that
+integration (:func:`local.engine.error_names.task_error`): S3's SlowDown as ``S3.S3Exception``, an optimised
+DynamoDB throttle as ``DynamoDB.ProvisionedThroughputExceededException``, so a retrier naming anything else is
+seen not to fire.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from local.engine.sdk import SERVICE_ERROR_PREFIX
+from botocore.exceptions import ClientError
+
+from local.engine.error_names import task_error
 from local.paths import PROJECT_ROOT
 from local.workflows import registry
 from local.workflows.harness import ErrorClass, FaultCase, definition, task_states
@@ -33,10 +38,12 @@ SERVICE_ERROR_CODES: dict[str, tuple[str, str, str, str]] = {
                   "InvalidRequestException"),
     "comprehend": ("TooManyRequestsException", "InternalServerException", "AccessDeniedException",
                    "InvalidRequestException"),
-    # SESv2 models no server error: a 500 is the common InternalFailure.
+    # SESv2 models no server error for SendEmail: a 500 is the common InternalFailure.
     "sesv2": ("TooManyRequestsException", "InternalFailure", "AccessDeniedException", "BadRequestException"),
     "pinpointsmsvoicev2": ("ThrottlingException", "InternalServerException", "AccessDeniedException",
                            "ValidationException"),
+    "lambda": ("TooManyRequestsException", "ServiceException", "AccessDeniedException",
+               "InvalidRequestContentException"),
 }
 _KINDS = ("throttling", "server-error", "access-denied", "validation")
 _STATUS = {"throttling": 400, "server-error": 500, "access-denied": 403, "validation": 400}
@@ -47,22 +54,16 @@ _MESSAGES = {
                       "authorized to perform: {action}"),
     "validation": "1 validation error detected: a parameter of {action} failed to satisfy its constraint",
 }
-_EC2_MESSAGES = {
-    "throttling": ("Request limit exceeded.", 503), "server-error": ("An internal error has occurred.", 500),
-    "access-denied": ("You are not authorized to perform this operation.", 403),
-    "validation": ("The filter 'resource-id' is invalid", 400),
-}
-#: The optimised Lambda integration names errors after the Lambda SDK's exceptions.
-LAMBDA_ERRORS = {
-    "throttling": ("Lambda.TooManyRequestsException", "Rate Exceeded.", 429),
-    "server-error": ("Lambda.ServiceException", "Lambda encountered an internal error.", 500),
-    "access-denied": ("Lambda.AWSLambdaException", _MESSAGES["access-denied"].format(action="lambda:InvokeFunction"),
-                      403),
-    "validation": ("Lambda.InvalidRequestContentException", "Could not parse request body into json", 400),
+#: Services that word (and number) some classes their own way: kind → (message, HTTP status).
+_OWN_MESSAGES = {
+    "ec2": {"throttling": ("Request limit exceeded.", 503), "server-error": ("An internal error has occurred.", 500),
+            "access-denied": ("You are not authorized to perform this operation.", 403),
+            "validation": ("The filter 'resource-id' is invalid", 400)},
+    "lambda": {"throttling": ("Rate Exceeded.", 429), "server-error": ("Lambda encountered an internal error.", 500),
+               "validation": ("Could not parse request body into json", 400)},
 }
 #: Optimised integrations (``arn:aws:states:::<service>:<action>``) → the error codes' service.
-_OPTIMISED = {"events": "eventbridge", "dynamodb": "dynamodb", "sns": "sns", "sqs": "sqs"}
-_OPTIMISED_PREFIX = {"events": "EventBridge", "dynamodb": "DynamoDB", "sns": "SNS", "sqs": "SQS"}
+_OPTIMISED = {"events": "eventbridge"}
 
 
 def task_api(resource: str) -> tuple[str, str, bool]:
@@ -74,7 +75,7 @@ def task_api(resource: str) -> tuple[str, str, bool]:
 
 
 def error_classes(state: dict[str, Any]) -> list[ErrorClass]:
-    """The classes of error a Task state's API returns, as Step Functions names them.
+    """The classes of error a Task state's API returns, named and worded as Step Functions reports them.
 
     Parameters
     ----------
@@ -87,32 +88,24 @@ def error_classes(state: dict[str, Any]) -> list[ErrorClass]:
         Throttling, server error, access denied and validation, then ``timeout`` if the state has one.
 
     """
-    service, action, sdk = task_api(state["Resource"])
+    resource = state["Resource"]
+    service, action, sdk = task_api(resource)
+    codes_of = service if sdk else _OPTIMISED.get(service, service)
+    codes = SERVICE_ERROR_CODES.get(codes_of)
+    if codes is None:
+        raise KeyError(f"no error classes known for {resource}: add them to SERVICE_ERROR_CODES")
+    api_action = f"{service}:{action[:1].upper()}{action[1:]}"
     classes: list[ErrorClass] = []
-    if service == "lambda" and not sdk:
-        for kind in _KINDS:
-            name, message, status = LAMBDA_ERRORS[kind]
-            classes.append(ErrorClass(kind, name, f"{message} (Service: AWSLambda; Status Code: {status}; "
-                                                   "Request ID: reliability)"))
-    else:
-        codes_of = _OPTIMISED.get(service, service) if not sdk else service
-        codes = SERVICE_ERROR_CODES.get(codes_of)
-        if codes is None:
-            raise KeyError(f"no error classes known for {state['Resource']}: add them to SERVICE_ERROR_CODES")
-        prefix = (SERVICE_ERROR_PREFIX.get(service, service) if sdk else _OPTIMISED_PREFIX.get(service, service))
-        api_action = f"{service}:{action[:1].upper()}{action[1:]}"
-        for kind, code in zip(_KINDS, codes, strict=True):
-            if service == "ec2":
-                message, status = _EC2_MESSAGES[kind]
-                message = f"{message} ({code})"
-            else:
-                message, status = _MESSAGES[kind].format(action=api_action), _STATUS[kind]
-            # The names the workflows' retriers list: <Service>.<Code>Exception. AWS names a code the service's
-            # API model does not declare by the generic exception (S3 SlowDown is S3.S3Exception, see
-            # local.engine.sdk.sdk_error_name): the matrix keeps the designed names until the workflows decide.
-            name = "Ec2.Ec2Exception" if service == "ec2" else f"{prefix}.{code.removesuffix('Exception')}Exception"
-            classes.append(ErrorClass(kind, name, f"{message} (Service: {name.split('.')[0]}, Status Code: "
-                                                  f"{status}, Request ID: reliability)"))
+    for kind, code in zip(_KINDS, codes, strict=True):
+        message, status = _OWN_MESSAGES.get(codes_of, {}).get(kind) or (
+            _MESSAGES[kind].format(action=api_action), _STATUS[kind])
+        if codes_of == "ec2":  # EC2's code is only in its message: every EC2 error has one name
+            message = f"{message} ({code})"
+        answer = ClientError({"Error": {"Code": code, "Message": message},
+                              "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "reliability"}},
+                             api_action)
+        name, cause = task_error(resource, answer)
+        classes.append(ErrorClass(kind, name, cause))
     if any(key in state for key in ("TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
                                     "HeartbeatSecondsPath")):
         classes.append(ErrorClass("timeout", "States.Timeout", "The task did not end within its timeout"))

@@ -208,7 +208,11 @@ class FaultMatrix:
                 if not isinstance(entry.get("Detail"), str):
                     entry["Detail"] = json.dumps(entry.get("Detail"))
         client = self.stack.client(sdk.boto_service_name(service))
-        response = getattr(client, _camel_to_snake(call.resource.split(".", 1)[0]))(**params)
+        method = _camel_to_snake(call.resource.split(".", 1)[0])
+        if call.resource_type.startswith("aws-sdk:"):  # sent as Step Functions sends it: a JSON Body as JSON text
+            operation = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method])
+            params = sdk.to_sdk_request(params, operation.input_shape)
+        response = getattr(client, method)(**params)
         response.pop("ResponseMetadata", None)
         return sdk.to_plain_json(response)
 

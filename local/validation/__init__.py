@@ -11,6 +11,7 @@ is any. The checks, in the order they run (``--check NAME`` runs only some):
 ``asl-service``           zero diagnostics from the AWS Toolkit's ASL language service (node, in background)
 ``substitutions``         every ``${Name}`` provided and every provided name used; placeholders only in strings
 ``sdk``                   SDK parameters against the botocore API models (names, required, literal types)
+``error-names``           Retry/Catch ``ErrorEquals`` name errors the Task's integration can raise, as AWS names them
 ``mocks``                 MockConfigFile references; every ``Return`` against its API's output shape
                           (``--mock-config FILE``: that file instead of the workflows' own)
 ``permissions``           every call allowed by its state machine's / function's policies; no ``Action: *``
@@ -32,8 +33,8 @@ from local.stack.template import TemplateError
 from local.validation.common import Problem, Project
 from local.validation.dedupe import one_line_per_problem
 
-CHECKS = ("json", "interpreter", "statelint", "jsonata", "asl-service", "substitutions", "sdk", "mocks",
-          "permissions", "triggers", "template", "format", "diagrams")
+CHECKS = ("json", "interpreter", "statelint", "jsonata", "asl-service", "substitutions", "sdk", "error-names",
+          "mocks", "permissions", "triggers", "template", "format", "diagrams")
 
 
 @dataclass
@@ -130,6 +131,10 @@ def _run(name: str, project: Project, strict: bool, notes: list[str],  # noqa: P
         from local.validation.sdk import check_sdk
 
         return check_sdk(project)
+    if name == "error-names":
+        from local.validation.error_names import check_error_names
+
+        return check_error_names(project)
     if name == "mocks":
         from local.validation.mocks import check_mocks
 

@@ -120,6 +120,19 @@ def test_send_message_without_a_body_is_a_catchable_sqs_error(stack):
                                      "Status Code: 400; Error Code: MissingParameter; Request ID: ")
 
 
+def test_put_events_refused_by_eventbridge_is_named_as_the_optimised_integration_names_it(stack):
+    """events:putEvents to a bus that does not exist: an EventBridge error a Catch can name, not States.Runtime.
+
+    EventBridge refuses the call itself (no entry fails), so the error is the service's, named as the Java SDK v1
+    behind the optimised integrations names it, with its cause.
+    """
+    error = caught(stack, "arn:aws:states:::events:putEvents", {"Entries": [
+        {"Source": "custom.test", "DetailType": "Tested", "Detail": "{}", "EventBusName": "no-such-bus"}]})
+    assert error["Error"] == "EventBridge.ResourceNotFoundException"
+    assert error["Cause"].startswith("Event bus no-such-bus does not exist. (Service: AmazonEventBridge; Status Code: "
+                                     "400; Error Code: ResourceNotFoundException; Request ID: ")
+
+
 def test_put_item_with_a_null_item_is_dynamodb_validation_error(stack, table):
     """dynamodb:putItem with a null Item fails with DynamoDB's own validation message."""
     error = caught(stack, "arn:aws:states:::dynamodb:putItem", {"TableName": table, "Item": None})

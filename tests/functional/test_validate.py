@@ -173,6 +173,55 @@ def test_sdk_wait_for_task_token_must_pass_the_token(project):
     line(problems(project, "sdk"), FEEDBACK, ": WaitForRating:", "never pass the task token")
 
 
+# --- 2b. Retry and Catch name errors the integration raises --------------------------------------------------
+
+
+def retriers(d: dict[str, Any], state: str) -> list[dict[str, Any]]:
+    """The Retry list of a top-level state of the definition."""
+    return states(d)[state]["Retry"]
+
+
+def test_retry_on_an_error_name_aws_never_raises_names_the_one_it_does(project):
+    """A Retry on S3.SlowDownException never fires: aws-sdk:s3 reports SlowDown as S3.S3Exception.
+
+    One line per name, with the name AWS reports for that code of that integration as the fix.
+    """
+    edit_json(project, CALLS, lambda d: retriers(d, "SaveTranslation")[0]["ErrorEquals"].insert(
+        0, "S3.SlowDownException"))
+    found = problems(project, "error-names")
+    assert found == [f'{CALLS}: SaveTranslation: Retry[0].ErrorEquals names "S3.SlowDownException", which '
+                     "aws-sdk:s3:putObject never raises: AWS reports S3 SlowDown as S3.S3Exception, the SDK's "
+                     "exception for every code S3's API model does not declare — write \"S3.S3Exception\""]
+
+
+def test_aws_sdk_error_names_on_an_optimised_integration_are_flagged(project):
+    """The same DynamoDB call through the optimised integration: its errors are DynamoDB.…, not DynamoDb.…."""
+    edit_json(project, IMAGE, lambda d: states(d)["SaveApprovedImage"].update(
+        Resource="arn:aws:states:::dynamodb:updateItem"))
+    found = problems(project, "error-names")
+    assert line(found, IMAGE, ": SaveApprovedImage: Retry[0].ErrorEquals names "
+                "\"DynamoDb.ProvisionedThroughputExceededException\"", "optimised integrations name DynamoDB's "
+                "errors DynamoDB.…, not DynamoDb.…").endswith('write "DynamoDB.ProvisionedThroughputExceededException"')
+    assert len([f for f in found if ": SaveApprovedImage:" in f]) == 4  # the four DynamoDb.* names of its Retry
+
+
+def test_another_services_error_and_names_that_are_not_checked(project):
+    """An SNS error on an S3 state is flagged; States.*, custom names and a Lambda function's errors are not.
+
+    A function's errors come under whatever name it gives them; a name of no service harms nothing.
+    """
+    def plant(d):
+        retriers(d, "ReadTranscript")[0]["ErrorEquals"].append("Sns.ThrottledException")
+        states(d)["ReadTranscript"]["Catch"][0]["ErrorEquals"][:0] = ["CallAnalysis.Unreadable", "States.Timeout"]
+        retriers(d, "ReadLongTranscript")[0]["ErrorEquals"].append("Lambda.TranscriptTooLong")
+
+    edit_json(project, CALLS, plant)
+    found = problems(project, "error-names")
+    assert found == [f'{CALLS}: ReadTranscript: Retry[0].ErrorEquals names "Sns.ThrottledException", which '
+                     "aws-sdk:s3:getObject never raises: it is an error of another service, and this state calls "
+                     'S3 — remove "Sns.ThrottledException", or name the S3 error it stands for (S3.…)']
+
+
 # --- 3. mocks against the same models ----------------------------------------------------------------------------
 
 MOCKS = "workflows/image-catalog/mock-config.json"

@@ -38,8 +38,9 @@ def matrix(stack):
 def test_matrix_covers_every_task_state_with_every_error_class():
     """Every Task state of the four workflows is in the matrix, with the four classes of error of its API.
 
-    Error names follow Step Functions: ``<Service>.<Code>Exception`` for SDK integrations (every EC2 error is
-    ``Ec2.Ec2Exception``), the Lambda SDK's exception names for ``lambda:invoke``.
+    Error names are the ones AWS reports: for aws-sdk integrations ``<Service>.<Code>Exception`` when the API model
+    declares the code, else the service's generic exception (S3's SlowDown and InternalError are
+    ``S3.S3Exception``, every EC2 error ``Ec2.Ec2Exception``); the Java SDK v1's names for the optimised ones.
     """
     states = {(workflow, name): state for workflow in WORKFLOWS for name, state in task_states(
         load_json(f"workflows/{workflow}/statemachine.asl.json")["States"]).items()}
@@ -58,6 +59,12 @@ def test_matrix_covers_every_task_state_with_every_error_class():
     assert errors[("call-center-analysis", "ReadLongTranscript", "throttling")] == "Lambda.TooManyRequestsException"
     assert errors[("call-center-analysis", "ReadLongTranscript", "server-error")] == "Lambda.ServiceException"
     assert errors[("feedback-conversation", "RequestCallback", "throttling")] == "EventBridge.ThrottlingException"
+    assert errors[("feedback-conversation", "RequestCallback", "validation")] == (
+        "EventBridge.AmazonEventBridgeException")
+    assert errors[("call-center-analysis", "SaveTranslation", "throttling")] == "S3.S3Exception"
+    assert errors[("call-center-analysis", "ReadTranscript", "server-error")] == "S3.S3Exception"
+    assert errors[("call-center-analysis", "AlertManager", "server-error")] == "SesV2.SesV2Exception"
+    assert errors[("image-catalog", "SaveApprovedImage", "validation")] == "DynamoDb.DynamoDbException"
     assert errors[("feedback-conversation", "WaitForRating", "timeout")] == "States.Timeout"
 
 

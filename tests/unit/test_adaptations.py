@@ -16,6 +16,7 @@ from botocore.response import StreamingBody
 
 from local import engine
 from local.emulation.eventbridge import render_target_input
+from local.engine.error_names import task_error_name
 from local.engine.jsonpath import extract_json
 from local.engine.mock_config import MockConfig, MockConfigError, UnknownTestCase
 from local.engine.sdk import boto_service_name, sdk_error_name, to_plain_json
@@ -48,6 +49,40 @@ def test_step_functions_service_names_map_to_boto3(sfn, boto):
 def test_sdk_error_names_follow_step_functions(service, code, name):
     """Errors the API model declares are ``<Service>.<Code>Exception``; any other is the service's generic one."""
     assert sdk_error_name(service, code) == name
+
+
+@pytest.mark.parametrize(("resource", "code", "name"), [
+    # aws-sdk: the Java SDK v2's names; a code S3's model does not declare is the generic S3.S3Exception
+    ("arn:aws:states:::aws-sdk:s3:putObject", "SlowDown", "S3.S3Exception"),
+    ("arn:aws:states:::aws-sdk:s3:getObject", "InternalError", "S3.S3Exception"),
+    ("arn:aws:states:::aws-sdk:s3:getObject", "NoSuchKey", "S3.NoSuchKeyException"),
+    ("arn:aws:states:::aws-sdk:sesv2:sendEmail", "InternalFailure", "SesV2.SesV2Exception"),
+    ("arn:aws:states:::aws-sdk:ec2:describeTags", "RequestLimitExceeded", "Ec2.Ec2Exception"),
+    ("arn:aws:states:::aws-sdk:dynamodb:updateItem", "ProvisionedThroughputExceededException",
+     "DynamoDb.ProvisionedThroughputExceededException"),
+    # optimised: the Java SDK v1's prefixes and generic names, whatever the integration pattern
+    ("arn:aws:states:::dynamodb:updateItem", "ProvisionedThroughputExceededException",
+     "DynamoDB.ProvisionedThroughputExceededException"),
+    ("arn:aws:states:::dynamodb:updateItem", "ThrottlingException", "DynamoDB.ThrottlingException"),
+    ("arn:aws:states:::dynamodb:putItem", "ValidationException", "DynamoDB.AmazonDynamoDBException"),
+    ("arn:aws:states:::sns:publish", "NotFound", "SNS.NotFoundException"),
+    ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", "MissingParameter", "SQS.AmazonSQSException"),
+    ("arn:aws:states:::lambda:invoke", "TooManyRequestsException", "Lambda.TooManyRequestsException"),
+    ("arn:aws:states:::lambda:invoke", "AccessDeniedException", "Lambda.AWSLambdaException"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:f", "ServiceException", "Lambda.ServiceException"),
+    ("arn:aws:states:::events:putEvents", "ValidationException", "EventBridge.AmazonEventBridgeException"),
+    ("arn:aws:states:::states:startExecution.sync:2", "StateMachineDoesNotExist",
+     "StepFunctions.StateMachineDoesNotExistException"),
+])
+def test_task_error_names_follow_the_integration_kind(resource, code, name):
+    """One answer for both kinds of integration: the name Step Functions reports for that code of that Resource."""
+    assert task_error_name(resource, code) == name
+
+
+def test_task_error_name_refuses_a_resource_without_an_aws_api():
+    """An activity has no service whose errors Step Functions names."""
+    with pytest.raises(ValueError, match="calls no AWS API"):
+        task_error_name("arn:aws:states:us-east-1:123456789012:activity:review", "Anything")
 
 
 def test_sdk_results_become_plain_json():

@@ -27,6 +27,7 @@ INPUT_SCHEMA = load_json("schemas/call-center-analysis.input.schema.json")
 UPLOAD_SCHEMA = load_json("schemas/call-center-analysis.recording-uploaded.schema.json")
 EVENT_SCHEMA = load_json("schemas/call-center-analysis.call-analyzed.schema.json")
 ITEM_SCHEMA = load_json("schemas/call-center-analysis.result-item.schema.json")
+TRANSLATION_SCHEMA = load_json("schemas/call-center-analysis.translation.schema.json")
 FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 ENGLISH_CALL = (EVENTS / "recording-en-positive.txt").read_text()
@@ -123,13 +124,18 @@ def read_s3_uri(stack, uri: str) -> str:
     return stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
 
 
-def read_translation(stack, uri: str) -> str:
-    """The stored translation, read as AWS stores it.
+def read_translation(stack, uri: str) -> dict[str, Any]:
+    """The stored translation document, as a consumer reads it: JSON, valid against its schema.
 
-    SaveTranslation's aws-sdk:s3:putObject writes its Body as JSON text: the object holds the translated text as a
-    JSON string, quotes included.
+    SaveTranslation's aws-sdk:s3:putObject writes its JSON Body as JSON text, so the object is the document itself,
+    stored as application/json.
     """
-    return json.loads(read_s3_uri(stack, uri))
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    stored = stack.client("s3").get_object(Bucket=bucket, Key=key)
+    assert stored["ContentType"] == "application/json"
+    document = json.loads(stored["Body"].read().decode("utf-8"))
+    jsonschema.validate(document, TRANSLATION_SCHEMA)
+    return document
 
 
 def emails_about(stack, key: str) -> list[dict[str, Any]]:
@@ -239,7 +245,11 @@ def test_french_call_is_translated_negative_and_manager_emailed(stack, bucket, c
     item = result_item(stack, bucket, key)
     assert (item["LanguageCode"], item["LanguageSource"], item["Translated"]) == ("fr-FR", "METADATA", True)
     assert item["Sentiment"] == "NEGATIVE" and item["ManagerAlertRequired"] is True
-    translation = read_translation(stack, item["TranslationUri"])
+    document = read_translation(stack, item["TranslationUri"])
+    assert item["TranslationUri"].endswith(".en.json")
+    assert (document["recordingUri"], document["transcriptUri"]) == (f"s3://{bucket}/{key}", item["TranscriptUri"])
+    assert (document["sourceLanguage"], document["targetLanguage"]) == ("fr", "en")
+    translation = document["text"]
     assert translation.startswith("Hello, I am calling because my internet connection has been broken")
     assert "I am very angry and I want to cancel my subscription." in translation
     assert "[fr" not in translation
@@ -263,7 +273,7 @@ def test_language_from_input_when_object_has_no_metadata(stack, bucket):
     assert execution.status == "SUCCEEDED", execution.cause
     item = result_item(stack, bucket, key)
     assert (item["LanguageCode"], item["LanguageSource"], item["Translated"]) == ("es-ES", "INPUT", True)
-    assert read_translation(stack, item["TranslationUri"]) == (
+    assert read_translation(stack, item["TranslationUri"])["text"] == (
         "Hello, I am calling because my bill is wrong. Thank you for your help, the service was excellent.")
 
 
@@ -341,7 +351,8 @@ def test_long_foreign_transcript_is_translated_piece_by_piece(stack, bucket):
     pieces = split.split_text(text, 10_000)
     assert execution.states.count("TranslateChunk") == len(pieces) == 2
     item = result_item(stack, bucket, key)
-    assert read_translation(stack, item["TranslationUri"]) == " ".join(translate(p, "fr", "en") for p in pieces)
+    assert read_translation(stack, item["TranslationUri"])["text"] == " ".join(
+        translate(p, "fr", "en") for p in pieces)
     assert item["Sentiment"] == "NEGATIVE" and item["SentimentChunks"] >= 2
 
 
@@ -408,7 +419,7 @@ def test_throttled_calls_are_retried_until_they_succeed(stack, bucket):
 
     assert execution.status == "SUCCEEDED", execution.cause
     assert task_failures(execution, "StartTranscription") == ["Transcribe.LimitExceededException"] * 2
-    assert task_failures(execution, "ScoreChunkBatch") == ["Comprehend.ThrottlingException"]
+    assert task_failures(execution, "ScoreChunkBatch") == ["Comprehend.TooManyRequestsException"]
     item = result_item(stack, bucket, key)
     assert item["Status"] == "ANALYZED" and item["TranscriptionJobName"] == job_name
     assert item["SentimentScores"] == {"Positive": 0.91, "Negative": 0.02, "Neutral": 0.05, "Mixed": 0.02}
@@ -472,6 +483,22 @@ def test_missing_recording_is_recorded_as_a_failure(stack, bucket):
     item = result_item(stack, bucket, key)
     assert item["Status"] == "FAILED" and item["StatusReason"].startswith("ReadRecordingMetadata failed: ")
     assert item["ErrorName"] == execution.error
+
+
+def test_s3_unavailable_is_retried_within_a_small_budget_then_recorded(stack, bucket):
+    """S3 answers 503 at every read of the recording's metadata: retried 3 times, then the call is recorded FAILED.
+
+    AWS reports S3's SlowDown, InternalError and ServiceUnavailable alike as S3.S3Exception (S3's API model declares
+    none of them), so that is the name the workflow retries, within a small budget since it covers every code
+    S3 does not declare.
+    """
+    key = upload(stack, bucket, ENGLISH_CALL)
+    execution = stack.run(WORKFLOW, {"bucket": bucket, "key": key}, case="RecordingStoreUnavailable")
+    assert task_failures(execution, "ReadRecordingMetadata") == ["S3.S3Exception"] * 4
+    assert (execution.status, execution.error) == ("FAILED", "S3.S3Exception")
+    item = result_item(stack, bucket, key)
+    assert (item["Status"], item["ErrorName"]) == ("FAILED", "S3.S3Exception")
+    assert item["StatusReason"].startswith("ReadRecordingMetadata failed: Service Unavailable (Service: S3, ")
 
 
 def test_piece_comprehend_cannot_score_is_recorded(stack, bucket):
