@@ -5,7 +5,7 @@ each fix one concern of it (the docstring of every patch names the defect), and 
 ``tests/unit/test_adaptations.py`` or ``tests/functional/`` (``test_engine.py`` and one file per concern:
 ``test_jsonata.py``, ``test_causes.py``, ``test_json_text.py``, ``test_history.py``, ``test_virtual_time.py``,
 ``test_callbacks.py``, ``test_express_sync.py``, ``test_stop_execution.py``, ``test_activities.py``,
-``test_tolerated_failures.py``):
+``test_tolerated_failures.py``, ``test_assign_and_output.py``):
 
 - :mod:`~local.engine.jsonata`: JSONata and variables (moto leaves the evaluator unwired);
 - :mod:`~local.engine.fields`: where a failure happened (entered event, field path), named in causes as AWS does;
