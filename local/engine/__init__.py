@@ -4,7 +4,8 @@ moto 5.2.5 vendors LocalStack's ASL interpreter. It runs most of the language; t
 each fix one concern of it (the docstring of every patch names the defect), and each fix has a test in
 ``tests/unit/test_adaptations.py`` or ``tests/functional/`` (``test_engine.py`` and one file per concern:
 ``test_jsonata.py``, ``test_causes.py``, ``test_json_text.py``, ``test_history.py``, ``test_virtual_time.py``,
-``test_callbacks.py``, ``test_express_sync.py``):
+``test_callbacks.py``, ``test_express_sync.py``, ``test_stop_execution.py``, ``test_activities.py``,
+``test_tolerated_failures.py``, ``test_assign_and_output.py``):
 
 - :mod:`~local.engine.jsonata`: JSONata and variables (moto leaves the evaluator unwired);
 - :mod:`~local.engine.fields`: where a failure happened (entered event, field path), named in causes as AWS does;
@@ -12,6 +13,9 @@ each fix one concern of it (the docstring of every patch names the defect), and 
 - :mod:`~local.engine.sdk`: service and error names, plain-JSON results, one client per service;
 - :mod:`~local.engine.executions`: names, MockConfigFile test cases, nested starts, task failures, ends;
 - :mod:`~local.engine.express`: StartSyncExecution (an Express workflow run within the call);
+- :mod:`~local.engine.tolerance`: a Distributed Map's tolerated failures (JSONata limits as declared, threshold);
+- :mod:`~local.engine.activities`: activity Tasks queued for workers polling GetActivityTask;
+- :mod:`~local.engine.stops`: StopExecution ends an execution ``ABORTED`` at once, its task tokens closed;
 - :mod:`~local.engine.virtual_time`: Waits, retries, deadlines and timestamps in virtual time
   (:mod:`~local.engine.clock`; :mod:`~local.engine.timelines`: each execution's own time);
 - :mod:`~local.engine.text`: JSON text written compactly, as AWS writes it;
@@ -48,6 +52,7 @@ def apply() -> None:
                 "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
             )
         from local.engine import (
+            activities,
             caches,
             executions,
             express,
@@ -55,8 +60,10 @@ def apply() -> None:
             jsonata,
             jsonpath,
             sdk,
+            stops,
             test_state,
             text,
+            tolerance,
             virtual_time,
         )
 
@@ -68,6 +75,9 @@ def apply() -> None:
         express.install()
         jsonpath.install()
         virtual_time.install()
+        tolerance.install()
+        activities.install()
+        stops.install()
         text.install()
         test_state.install()
         _applied = True
@@ -75,8 +85,9 @@ def apply() -> None:
 
 def reset() -> None:
     """Forget every execution-independent piece of engine state (the stack calls it when it stops)."""
-    from local.engine import executions, sdk
+    from local.engine import activities, executions, sdk
 
+    activities.reset()
     executions.reset()
     sdk.reset()
 

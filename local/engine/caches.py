@@ -44,7 +44,8 @@ def _definition_key(definition: str) -> str:
     return hashlib.sha256(f"{MOTO_VERSION}\n{definition}".encode()).hexdigest()
 
 
-def _parse_tree(definition: str):
+def parse_tree(definition: str):
+    """The ANTLR parse tree of a definition; raises the interpreter's ``ASLParserException``."""
     from antlr4 import CommonTokenStream, InputStream
     from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
     from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
@@ -77,7 +78,7 @@ def _cache_parsed_definitions() -> None:
 
     @functools.lru_cache(maxsize=256)
     def parse_once(definition: str):
-        tree = _parse_tree(definition)
+        tree = parse_tree(definition)
         return Preprocessor().visit(tree), tree
 
     def parse(definition: str):

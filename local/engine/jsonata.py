@@ -218,7 +218,57 @@ def _show_a_map_input_that_is_not_an_array_as_json() -> None:
     StateMap._eval_execution = eval_execution
 
 
+def _assign_and_output_see_the_same_variables() -> None:
+    """In a JSONata state, ``Output`` saw the values ``Assign`` had just set; AWS evaluates the two in parallel.
+
+    Both read the variables as they were on entering the state (a Catcher's or a Choice rule's ``Assign`` and
+    ``Output`` too); the new values take effect when the state exits, before the next state. JSONPath states
+    keep moto's order (their ``ResultPath``/``OutputPath`` run after ``Assign``).
+    """
+    from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.eval.variable_store import IllegalOuterScopeWrite
+
+    original_state = CommonStateField._eval_body
+    original_exited = CommonStateField._get_state_exited_event_details
+
+    def state_eval_body(self, env) -> None:
+        env._deferred_assign = not self._is_language_query_jsonpath()
+        env._pending_assignments = None
+        original_state(self, env)
+
+    def assign_eval_body(self, env) -> None:
+        declarations: dict[str, Any] = {}
+        for binding in self.declaration_bindings:
+            binding.eval(env=env)
+            declarations.update(env.stack.pop())
+        store = env.variable_store
+        if not getattr(env, "_deferred_assign", False):
+            for name, value in declarations.items():
+                store.set(variable_identifier=name, variable_value=value)
+            return
+        for name, value in declarations.items():
+            if name in store._outer_scope:  # refused where moto refuses it: at the assignment
+                raise IllegalOuterScopeWrite(variable_identifier=name, variable_value=value)
+        env._pending_assignments = declarations
+
+    def apply_assignments(env) -> None:
+        pending = getattr(env, "_pending_assignments", None)
+        env._pending_assignments = None
+        for name, value in (pending or {}).items():
+            env.variable_store.set(variable_identifier=name, variable_value=value)
+
+    def get_state_exited_event_details(self, env):
+        apply_assignments(env)  # the exited event lists them (assignedVariables)
+        return original_exited(self, env)
+
+    CommonStateField._eval_body = state_eval_body
+    CommonStateField._get_state_exited_event_details = get_state_exited_event_details
+    AssignDecl._eval_body = assign_eval_body
+
+
 def install() -> None:
     """Wire the JSONata evaluator."""
     _wire_jsonata_evaluator()
     _show_a_map_input_that_is_not_an_array_as_json()
+    _assign_and_output_see_the_same_variables()

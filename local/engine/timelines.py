@@ -8,7 +8,8 @@ branches, so a 60-second Wait in one branch does not make a Task running in anot
 
 An execution's ``TimeoutSeconds`` is a deadline on its timelines (:class:`ExecutionTime`): a Wait that would cross
 it ends at the deadline and the execution ends ``TIMED_OUT`` there; a Task still running when the furthest timeline
-reaches it is abandoned the same way. History timestamps are read from the timeline of the line that writes them.
+reaches it is abandoned the same way. StopExecution ends it ``ABORTED`` the same way, at the instant it is called.
+History timestamps are read from the timeline of the line that writes them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime
 import threading
 from typing import Any
 
-from local.engine.clock import CLOCK
+from local.engine.clock import CLOCK, VirtualEvent
 
 
 def wall_datetime(virtual: float) -> datetime.datetime:
@@ -34,6 +35,8 @@ class ExecutionTime:
         self.furthest_skip = 0.0
         self.closed = False
         self.ended_at: float | None = None
+        self.aborted: tuple[str | None, str | None] | None = None  # StopExecution's (error, cause)
+        self.done = VirtualEvent()  # set when the execution's program ends or is stopped
         self._lock = threading.Lock()
 
     def furthest_deadline(self) -> float:
@@ -58,6 +61,36 @@ class ExecutionTime:
             event_details=EventDetails(executionTimedOutEventDetails=ExecutionTimedOutEventDetails()),
             timestamp=wall_datetime(at),
         )
+
+
+    def abort(self, at: float, error: str | None, cause: str | None) -> bool:
+        """End the execution ``ABORTED`` at ``at`` (StopExecution); False if it had already ended.
+
+        What it was waiting for (a task token, an activity, a ``.sync`` child, a Wait, Map iterations) is
+        abandoned: its lines write nothing more to the history, and the execution's worker returns at once.
+        """
+        from moto.stepfunctions.parser.api import ExecutionAbortedEventDetails, HistoryEventType
+        from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+        from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+
+        env = self.root_env
+        with env._state_mutex:  # the program cannot end meanwhile (set_ended takes the same lock)
+            with self._lock:
+                if self.closed or not env.is_running():
+                    return False
+                self.closed = True
+                self.ended_at = at
+                self.aborted = (error, cause)
+            env.set_stop(stop_date=wall_datetime(at), cause=cause, error=error)
+        details = {key: value for key, value in (("error", error), ("cause", cause)) if value is not None}
+        EventManager.add_event.__wrapped__(  # AWS links it to no earlier event (previousEventId 0)
+            env.event_manager, context=EventHistoryContext.of_program_start(),
+            event_type=HistoryEventType.ExecutionAborted,
+            event_details=EventDetails(executionAbortedEventDetails=ExecutionAbortedEventDetails(**details)),
+            timestamp=wall_datetime(at),
+        )
+        self.done.set()
+        return True
 
 
 class Timeline:

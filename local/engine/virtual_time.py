@@ -197,7 +197,8 @@ def _execution_timeout_in_virtual_time() -> None:
     """Defect: an execution's ``TimeoutSeconds`` ran in real time (a 60 s Wait under a 5 s timeout succeeded).
 
     It is now a deadline on the execution's timelines: reached by a Wait, by the clock, or by a Task still
-    running, the execution ends ``TIMED_OUT`` at that instant.
+    running, the execution ends ``TIMED_OUT`` at that instant. The program runs on a worker of its own either
+    way, so that StopExecution (:mod:`~local.engine.stops`) can end the execution while a task still waits.
     """
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.component.program.program import Program
@@ -206,14 +207,15 @@ def _execution_timeout_in_virtual_time() -> None:
     original_eval = Program.eval
 
     def eval(self, env) -> None:
-        if env.is_frame() or self.timeout_seconds is None:
-            original_eval(self, env)  # a branch, or no deadline: moto joins the worker without a timeout
+        if env.is_frame():
+            original_eval(self, env)  # a branch: it ends with its parent
             return
         timeline = timeline_of(env)
         execution = timeline.execution
-        execution.deadline = timeline.now() + self.timeout_seconds.timeout_seconds
+        if self.timeout_seconds is not None:
+            execution.deadline = timeline.now() + self.timeout_seconds.timeout_seconds
         env.next_state_name = self.start_at.start_at_name
-        done = VirtualEvent()
+        done = execution.done  # the program's end, or StopExecution (which does not wait for the program)
 
         def run() -> None:
             try:
@@ -224,7 +226,9 @@ def _execution_timeout_in_virtual_time() -> None:
         worker = threading.Thread(target=run, daemon=True)
         TMP_THREADS.append(worker)
         worker.start()
-        if not done.wait_until(execution.furthest_deadline):
+        if execution.deadline is None:
+            done.wait_until(None)
+        elif not done.wait_until(execution.furthest_deadline):
             execution.time_out(execution.deadline)
 
     Program.eval = eval

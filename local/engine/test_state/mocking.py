@@ -37,9 +37,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateW
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
 from local.engine.test_state.inspection import Recorder
-
-THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
-THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+from local.engine.tolerance import THRESHOLD_CAUSE, THRESHOLD_ERROR, threshold_exceeded
 
 
 @dataclass
@@ -210,13 +208,13 @@ def _selected_items(state: StateMap, items: Any, env) -> list | None:
     return selected
 
 
-def _threshold_exceeded(state: dict[str, Any], failed: int, total: int, count: int, percentage: float) -> bool:
-    exceeded = False
-    if "ToleratedFailureCount" in state or "ToleratedFailureCountPath" in state:
-        exceeded = failed > count
-    if "ToleratedFailurePercentage" in state or "ToleratedFailurePercentagePath" in state:
-        exceeded = exceeded or (total > 0 and failed * 100.0 / total > percentage)
-    return exceeded
+def _declared_threshold_exceeded(state: dict[str, Any], failed: int, total: int, count: int,
+                                 percentage: float) -> bool:
+    # TestState applies only the limits the state declares (AWS: none declared, none exceeded).
+    declares = {name for name in ("ToleratedFailureCount", "ToleratedFailurePercentage")
+                if name in state or f"{name}Path" in state}
+    return threshold_exceeded(failed, total, count if "ToleratedFailureCount" in declares else None,
+                              percentage if "ToleratedFailurePercentage" in declares else None)
 
 
 def _mocked_map(state: StateMap, settings: Settings, recorder: Recorder):
@@ -243,7 +241,7 @@ def _mocked_map(state: StateMap, settings: Settings, recorder: Recorder):
         result = copy.deepcopy(mock.result)
         failed = settings.map_iteration_failure_count or 0
         total = len(result) if isinstance(result, list) else len(items or [])
-        if failed and _threshold_exceeded(declared, failed, total, count, percentage):
+        if failed and _declared_threshold_exceeded(declared, failed, total, count, percentage):
             raise failure(env, THRESHOLD_ERROR, THRESHOLD_CAUSE)
         env.stack.append(result)
 

@@ -137,36 +137,16 @@ def _check_schema(state: dict[str, Any], path: str) -> str:
     return state_type
 
 
-def _preprocessor():
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.tolerated_failure import (
-        ToleratedFailureCountStringJSONata,
-    )
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
-
-    class TestStatePreprocessor(Preprocessor):
-        def visitTolerated_failure_count_string_jsonata(self, ctx):
-            # The interpreter builds a *percentage* from a JSONata ToleratedFailureCount: keep it a count.
-            return ToleratedFailureCountStringJSONata(string_jsonata=self.visitString_jsonata(ctx=ctx.string_jsonata()))
-
-    return TestStatePreprocessor()
-
-
 def _parse_with_interpreter(definition: str) -> Any:
     """The interpreter's components for ``definition``, parsed afresh (the run patches them)."""
-    from antlr4 import CommonTokenStream, InputStream
-    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
-    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
-    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException, SyntaxErrorListener
+    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    from local.engine.caches import parse_tree
 
     try:
-        listener = SyntaxErrorListener()
-        parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
-        parser.removeErrorListeners()
-        parser.addErrorListener(listener)
-        tree = parser.state_machine()
-        if listener.errors:
-            raise ASLParserException(errors=listener.errors)
-        return _preprocessor().visit(tree).states.states[STATE_NAME]
+        tree = parse_tree(definition)
+        return Preprocessor().visit(tree).states.states[STATE_NAME]  # with the engine's fixes (tolerance …)
     except ASLParserException as problem:
         raise InvalidDefinition(f"Invalid State Machine Definition: '{problem}'") from problem
     except Exception as problem:  # the interpreter rejects a field value (ValueError, KeyError …)
