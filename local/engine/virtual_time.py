@@ -63,12 +63,24 @@ def _virtual_waits_and_timeouts() -> None:
 
     def setup_heartbeat_endpoint(self, heartbeat_seconds: int):
         # The heartbeat clock starts with the task token (its endpoint), before the token is sent anywhere: a
-        # worker (or a test advancing the clock) that answers at once cannot slip in before it starts.
+        # worker (or a test advancing the clock) that answers at once cannot slip in before it starts. A
+        # heartbeat that arrived before the task began watching counts from when it arrived.
         endpoint = original_setup(self, heartbeat_seconds)
-        endpoint._last = self._notify_event._created
+        endpoint._last = max(self._notify_event._created, getattr(self, "_early_heartbeat", float("-inf")))
         return endpoint
 
+    original_notify_heartbeat = callback.CallbackEndpoint.notify_heartbeat
+
+    def notify_heartbeat(self) -> bool:
+        # moto dropped a heartbeat sent between the token's delivery and the task's heartbeat set-up (a worker
+        # quicker than the engine's thread): in AWS every heartbeat after the token is issued resets the clock.
+        if self._heartbeat_endpoint is None:
+            self._early_heartbeat = CLOCK.now()
+            return True
+        return original_notify_heartbeat(self)
+
     callback.CallbackEndpoint.setup_heartbeat_endpoint = setup_heartbeat_endpoint
+    callback.CallbackEndpoint.notify_heartbeat = notify_heartbeat
     WaitFunction._wait_interval = wait_interval
     retrier_decl.RetrierDecl._eval_body = retrier_eval_body
     retrier_decl.time = types.SimpleNamespace(sleep=retry_interval, time=__import__("time").time)

@@ -1,4 +1,4 @@
-"""Fixtures of the functional tests: functions deployed through the Lambda API, as a user of ``serve`` would."""
+"""Fixtures of the functional tests: an IAM role, a task-token queue, functions deployed through the Lambda API."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import uuid
 import zipfile
 
 import pytest
+
+from tests.support.engine import ROLE, token_queue
 
 FUNCTION_ROLE = "arn:aws:iam::123456789012:role/local-lambda-runtime-tests"
 
@@ -36,3 +38,18 @@ def deploy(stack):
         return name
 
     return create
+
+
+@pytest.fixture(scope="module")
+def role(stack):
+    """An IAM role the test machines and functions can name."""
+    iam = stack.client("iam")
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName="local-engine-tests", AssumeRolePolicyDocument="{}")
+    return ROLE
+
+
+@pytest.fixture()
+def approval_queue(stack):
+    """A queue the callback test machines send their task token to."""
+    return token_queue(stack)

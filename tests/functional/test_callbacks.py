@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.functional.test_engine import approval_queue, machine, token_from  # noqa: F401 - fixture
+from tests.support.engine import machine, token_from
 
 AWAIT = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
          "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": {"token.$": "$$.Task.Token"}}}
@@ -17,7 +17,7 @@ def start(stack, definition: dict, queue: str) -> str:
         stateMachineArn=machine(stack, definition), input=json.dumps({"queue": queue}))["executionArn"]
 
 
-def test_a_missed_heartbeat_fails_the_task_with_states_timeout(stack, approval_queue):  # noqa: F811
+def test_a_missed_heartbeat_fails_the_task_with_states_timeout(stack, approval_queue):
     """A worker silent for longer than HeartbeatSeconds: the task fails with States.Timeout, as AWS reports it."""
     execution = start(stack, {"StartAt": "Await", "States": {"Await": {
         **AWAIT, "HeartbeatSeconds": 60, "TimeoutSeconds": 600, "End": True}}}, approval_queue)
@@ -31,7 +31,7 @@ def test_a_missed_heartbeat_fails_the_task_with_states_timeout(stack, approval_q
 
 @pytest.mark.parametrize(("caught_by", "expected"), [
     ("States.HeartbeatTimeout", "HeartbeatMissed"), ("States.Timeout", "HeartbeatMissed")])
-def test_a_missed_heartbeat_is_caught_by_either_timeout_name(stack, approval_queue, caught_by, expected):  # noqa: F811
+def test_a_missed_heartbeat_is_caught_by_either_timeout_name(stack, approval_queue, caught_by, expected):
     """A Catch on States.HeartbeatTimeout or on States.Timeout takes a missed heartbeat."""
     execution = start(stack, {"StartAt": "Await", "States": {
         "Await": {**AWAIT, "HeartbeatSeconds": 60, "TimeoutSeconds": 600, "End": True,
@@ -42,7 +42,7 @@ def test_a_missed_heartbeat_is_caught_by_either_timeout_name(stack, approval_que
     assert stack.wait(execution).states == ["Await", expected]
 
 
-def test_a_task_timeout_is_not_a_heartbeat_timeout(stack, approval_queue):  # noqa: F811
+def test_a_task_timeout_is_not_a_heartbeat_timeout(stack, approval_queue):
     """The task's own TimeoutSeconds passing is States.Timeout only: a Catch on States.HeartbeatTimeout skips it."""
     execution = start(stack, {"StartAt": "Await", "States": {
         "Await": {**AWAIT, "TimeoutSeconds": 60, "End": True,
@@ -55,7 +55,7 @@ def test_a_task_timeout_is_not_a_heartbeat_timeout(stack, approval_queue):  # no
 
 
 @pytest.mark.parametrize("in_parallel", [False, True])
-def test_send_task_failure_without_error_or_cause_gives_nulls(stack, approval_queue, in_parallel):  # noqa: F811
+def test_send_task_failure_without_error_or_cause_gives_nulls(stack, approval_queue, in_parallel):
     """SendTaskFailure with neither error nor cause: the Catch sees nulls, also around a Parallel branch."""
     task = {**AWAIT, "End": True}
     catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Caught"}]
@@ -69,3 +69,20 @@ def test_send_task_failure_without_error_or_cause_gives_nulls(stack, approval_qu
     stack.client("stepfunctions").send_task_failure(taskToken=token_from(stack, approval_queue))
     result = stack.wait(execution)
     assert result.output["failure"] == {"Error": None, "Cause": None}
+
+
+def test_a_heartbeat_sent_before_the_task_watches_heartbeats_still_counts():
+    """A worker may heartbeat the moment it receives the token, before the engine's task thread starts watching.
+
+    AWS counts every heartbeat after the token is issued; the heartbeat clock then runs from that heartbeat, not
+    from the token's creation (moto dropped such a heartbeat, so a quick worker's task timed out later).
+    """
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
+
+    from local.engine.clock import CLOCK
+
+    endpoint = CallbackEndpoint("early-heartbeat")
+    CLOCK.advance(400)  # the worker holds the token for a while, then heartbeats at once
+    assert endpoint.notify_heartbeat()
+    watcher = endpoint.setup_heartbeat_endpoint(heartbeat_seconds=600)
+    assert watcher._last >= endpoint._notify_event._created + 400  # the deadline runs from the heartbeat

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.functional.test_engine import execute, machine
+from tests.support.engine import execute, machine
 
 LIST_QUEUES = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:listQueues",
                "Parameters": {"QueueNamePrefix": "no-such-prefix"}}

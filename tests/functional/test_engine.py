@@ -17,33 +17,7 @@ from local.emulation import lambda_runtime
 from local.engine import executions
 from local.engine.clock import CLOCK
 from local.engine.mock_config import MockConfig
-
-ROLE = "arn:aws:iam::123456789012:role/local-engine-tests"
-
-
-def machine(stack, definition: dict, kind: str = "STANDARD") -> str:
-    """Create a state machine with a unique name; returns its ARN."""
-    return stack.client("stepfunctions").create_state_machine(
-        name=f"engine-{uuid.uuid4().hex[:12]}", definition=json.dumps(definition), roleArn=ROLE, type=kind,
-    )["stateMachineArn"]
-
-
-def execute(stack, arn: str, payload=None, timeout: float = 10.0):
-    """Start an execution on ``arn`` and wait for its end."""
-    execution_arn = stack.client("stepfunctions").start_execution(
-        stateMachineArn=arn, input=json.dumps(payload or {})
-    )["executionArn"]
-    return stack.wait(execution_arn, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def role(stack):
-    """An IAM role the test machines and functions can name."""
-    try:
-        stack.client("iam").create_role(RoleName="local-engine-tests", AssumeRolePolicyDocument="{}")
-    except stack.client("iam").exceptions.EntityAlreadyExistsException:
-        pass
-    return ROLE
+from tests.support.engine import callback_machine, execute, machine, token_from
 
 
 def test_jsonata_machine_with_variables(stack):
@@ -203,27 +177,6 @@ def test_wait_time_scale_slows_waits(stack):
         assert time.monotonic() - started >= 0.15
     finally:
         CLOCK.scale = 0.0
-
-
-def callback_machine(stack, heartbeat: int | None = None, timeout: int = 86400) -> str:
-    state = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-             "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": {"token.$": "$$.Task.Token"}},
-             "TimeoutSeconds": timeout, "End": True}
-    if heartbeat:
-        state["HeartbeatSeconds"] = heartbeat
-    return machine(stack, {"StartAt": "AwaitApproval", "States": {"AwaitApproval": state}})
-
-
-def token_from(stack, queue_url: str) -> str:
-    sqs = stack.client("sqs")
-    message = stack.eventually(lambda: sqs.receive_message(QueueUrl=queue_url).get("Messages"))[0]
-    return json.loads(message["Body"])["token"]
-
-
-@pytest.fixture()
-def approval_queue(stack):
-    """A queue the callback test machines send their task token to."""
-    return stack.client("sqs").create_queue(QueueName=f"approvals-{uuid.uuid4().hex[:8]}")["QueueUrl"]
 
 
 def test_callback_completed_by_send_task_success(stack, approval_queue):

@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.functional.test_engine import execute, machine
+from tests.support.engine import execute, machine
 
 READ_CONTEXT = {"StartAt": "Read", "States": {"Read": {"Type": "Pass", "Parameters": {"execution.$": "$$.Execution"},
                                                        "End": True}}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.functional.test_engine import execute, machine
+from tests.support.engine import execute, machine
 
 
 def test_history_pages_in_either_order(stack):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.functional.test_engine import execute, machine
+from tests.support.engine import execute, machine
 
 
 def test_describe_execution_writes_input_and_output_compactly(stack):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.test_engine import execute, machine
 from tests.functional.test_virtual_time import seconds_between
+from tests.support.engine import execute, machine
 
 
 def jsonata_pass(output, assign=None) -> dict:

@@ -12,7 +12,7 @@ import json
 import os
 
 from tests.functional.conftest import zip_of
-from tests.functional.test_engine import execute, machine
+from tests.support.engine import execute, machine
 
 
 def invoke_machine(stack, resource: str = "arn:aws:states:::lambda:invoke", **task) -> str:

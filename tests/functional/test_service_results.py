@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.functional.test_engine import execute, machine
+from tests.support.engine import execute, machine
 
 METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.functional.test_engine import approval_queue, execute, machine, role, token_from  # noqa: F401 - fixtures
+from tests.support.engine import execute, machine, token_from
 
 
 def seconds_between(first: dict, second: dict) -> float:
@@ -78,7 +78,7 @@ def test_context_object_times_are_workflow_times(stack):
     assert output["entered"].endswith("Z")
 
 
-def test_a_task_outlasting_its_timeout_fails_with_states_timeout(stack, approval_queue):  # noqa: F811
+def test_a_task_outlasting_its_timeout_fails_with_states_timeout(stack, approval_queue):
     """A Task with TimeoutSeconds 30 around a longer call fails with States.Timeout after 30 workflow seconds.
 
     The call is a child workflow waiting for an answer nobody gives; the test advances the clock; a Catch on
@@ -103,7 +103,7 @@ def test_a_task_outlasting_its_timeout_fails_with_states_timeout(stack, approval
     sfn.send_task_success(taskToken=token, output="{}")  # let the child end
 
 
-def test_the_execution_timeout_counts_waited_time_and_a_running_task(stack, approval_queue):  # noqa: F811
+def test_the_execution_timeout_counts_waited_time_and_a_running_task(stack, approval_queue):
     """TimeoutSeconds 100: a 60-second Wait, then a callback nobody answers; 41 more seconds time it out."""
     arn = machine(stack, {"TimeoutSeconds": 100, "StartAt": "Pause", "States": {
         "Pause": {"Type": "Wait", "Seconds": 60, "Next": "Await"},
@@ -152,7 +152,7 @@ def test_retry_intervals_back_off_capped_and_jittered(stack, jitter):
 
 
 @pytest.fixture()
-def slow_function(stack, role):  # noqa: F811 - the module fixture of test_engine
+def slow_function(stack, role):
     """A Lambda function whose handler runs until the test lets it finish (a call that takes longer)."""
     import io
     import threading

@@ -16,6 +16,25 @@ def machine(stack, definition: dict[str, Any], kind: str = "STANDARD") -> str:
     )["stateMachineArn"]
 
 
+def execute(stack, arn: str, payload: Any = None, timeout: float = 10.0):
+    """Start an execution on ``arn`` and wait for its end."""
+    execution_arn = stack.client("stepfunctions").start_execution(
+        stateMachineArn=arn, input=json.dumps(payload or {})
+    )["executionArn"]
+    return stack.wait(execution_arn, timeout=timeout)
+
+
+def callback_machine(stack, heartbeat: int | None = None, timeout: int = 86400) -> str:
+    """A machine whose one Task sends its task token to the queue named by the input's ``queue``."""
+    state: dict[str, Any] = {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": {"token.$": "$$.Task.Token"}},
+        "TimeoutSeconds": timeout, "End": True}
+    if heartbeat:
+        state["HeartbeatSeconds"] = heartbeat
+    return machine(stack, {"StartAt": "AwaitApproval", "States": {"AwaitApproval": state}})
+
+
 def start(stack, definition: dict[str, Any], payload: Any = None) -> str:
     """Start an execution of a new machine with ``definition``; returns the execution's ARN."""
     return stack.client("stepfunctions").start_execution(
