@@ -23,8 +23,9 @@ def apply() -> None:
     with _apply_lock:
         if _applied:
             return
-        from local.emulation import dynamodb, eventbridge, lambda_runtime, s3_events, standin_routing
+        from local.emulation import dynamodb, eventbridge, fast_paths, lambda_runtime, s3_events, standin_routing
 
+        fast_paths.install()  # first: the other patches wrap what it installs
         standin_routing.install()
         lambda_runtime.install()
         eventbridge.install()
