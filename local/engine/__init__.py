@@ -40,9 +40,10 @@ def apply() -> None:
                 f"local.engine is written for moto {MOTO_VERSION}, found {moto.__version__}: "
                 "re-run tests/unit/test_adaptations.py and review each adaptation before upgrading"
             )
-        from local.engine import caches, executions, jsonata, jsonpath, sdk, virtual_time
+        from local.engine import caches, executions, fast_paths, jsonata, jsonpath, sdk, virtual_time
 
         caches.install()
+        fast_paths.install()
         jsonata.install()
         sdk.install()
         executions.install()
