@@ -189,15 +189,19 @@ def _cache_parsed_definitions() -> None:
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
     parse_lock = threading.Lock()
-
-    @functools.lru_cache(maxsize=256)
-    def parse_once(definition: str):
-        tree = _parse_tree(definition)
-        return Preprocessor().visit(tree), tree
+    parsed: dict[str, tuple[Any, Any]] = {}
 
     def parse(definition: str):
-        with parse_lock:  # executions starting together would otherwise each parse the same definition
-            return parse_once(definition)
+        found = parsed.get(definition)
+        if found is None:
+            with parse_lock:  # executions starting together would otherwise each parse the same definition
+                found = parsed.get(definition)
+                if found is None:
+                    tree = _parse_tree(definition)
+                    found = parsed[definition] = (Preprocessor().visit(tree), tree)
+                    if len(parsed) > 256:  # the oldest definition goes first
+                        parsed.pop(next(iter(parsed)))
+        return found
 
     EvalComponent.heap_key = property(lambda self: f"{type(self).__name__}-{id(self)}")
     AmazonStateLanguageParser.parse = staticmethod(parse)
