@@ -7,10 +7,15 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
 
 - :func:`_cache_response_method_names`: moto listed a response class's methods (``inspect.getmembers``) on
   every request;
+- :func:`_draw_request_ids_in_one_pass`, :func:`_look_for_request_ids_only_where_there_are`: each response's
+  request id took 52 calls to ``random.choice`` and a regular expression run over the whole body;
 - :func:`_resolve_request_urls_once`: moto matched each URL against every service's patterns, then rebuilt
   and recompiled the service's URL table, on every request;
 - :func:`_sign_intercepted_requests_cheaply`: SigV4 signatures were computed for requests moto intercepts
   in-process and never checks;
+- :func:`_build_plain_requests_directly`: moto built each request object through werkzeug's test client;
+- :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
+- :func:`_send_sqs_messages_without_recounting_the_queue`: SQS counted the whole queue on every send;
 - :func:`_one_sns_signing_certificate`: SNS made an RSA key per subscription and a certificate per message.
 
 Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto gave without it.
@@ -21,18 +26,66 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
+
+#: moto's own ``Request.from_primitives`` (werkzeug's builder), kept by :func:`_build_plain_requests_directly`.
+werkzeug_from_primitives: Callable[..., Any] | None = None
 
 
 def _cache_response_method_names() -> None:
     """Moto listed the methods of the response class (``inspect.getmembers``) on every request.
 
     The methods of a class do not change once the engine is installed (the adaptations replace methods, they
-    add none after start-up), so the list is kept per class.
+    add none after start-up), so the list is kept per class; so is each action's snake_case name.
     """
     from moto.core import responses
 
     responses.method_names_from_class = functools.lru_cache(maxsize=None)(responses.method_names_from_class)
+    responses.camelcase_to_underscores = functools.lru_cache(maxsize=4096)(responses.camelcase_to_underscores)
+
+
+def _look_for_request_ids_only_where_there_are() -> None:
+    """Every response body went through a regular expression that puts the request id into ``<RequestId>``.
+
+    The pattern's look-behind is tried at every character: about 100 µs for a 10 KB JSON body, which has no
+    ``<RequestId>`` element at all. The substitution now runs only on a body that contains one.
+    """
+    import re
+
+    from moto.core.responses import BaseResponse
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+
+    request_id_element = re.compile(r"(?<=<RequestId>).*(?=<\/RequestId>)")
+
+    def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        if "status" in headers:
+            headers["status"] = str(headers["status"])
+        request_id = gen_amzn_requestid_long(headers)
+        if isinstance(body, str) and "<RequestId>" in body:  # other bodies: moto's re.sub found or raised nothing
+            body = request_id_element.sub(request_id, body)
+        return headers, body
+
+    BaseResponse._enrich_response = staticmethod(enrich_response)
+
+
+def _draw_request_ids_in_one_pass() -> None:
+    """Every response's 52-character request id was drawn with one ``random.choice`` call per character.
+
+    The same draws from moto's random source (so a seeded moto gives the same ids), without the call per
+    character: ``choice`` is ``seq[randbelow(len(seq))]``.
+    """
+    import string
+
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    def get_random_string(self, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        draw, size = self._randbelow, len(pool)
+        random_str = "".join([pool[draw(size)] for _ in range(length)])
+        return random_str.lower() if lower_case else random_str
+
+    MotoRandom.get_random_string = get_random_string
 
 
 def _resolve_request_urls_once() -> None:
@@ -139,7 +192,7 @@ def _sign_intercepted_requests_cheaply() -> None:
 def _build_plain_requests_directly() -> None:
     """Moto turned each intercepted request into a werkzeug request through werkzeug's test ``EnvironBuilder``.
 
-    For the requests SDK clients send (bytes or no body, an ASCII URL with nothing to quote or decode) the WSGI
+    For the requests SDK clients send (bytes, text or no body, an ASCII URL with nothing to quote or decode) the WSGI
     environment is built here as ``EnvironBuilder`` builds it, key for key and in the same order; any other
     request (a streamed or chunked body, a path with ``%`` or non-ASCII characters…) still goes through werkzeug.
     """
@@ -150,7 +203,8 @@ def _build_plain_requests_directly() -> None:
 
     from moto.core import request as moto_request
 
-    original = moto_request.Request.from_primitives.__func__
+    global werkzeug_from_primitives  # noqa: PLW0603 - kept for the equivalence test
+    original = werkzeug_from_primitives = moto_request.Request.from_primitives.__func__
     plain_path = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,/:;=@]*")
     plain_host = re.compile(r"[a-z0-9.\-]+(?::[1-9][0-9]*)?")
     newline = re.compile(r"[\r\n]")
@@ -176,6 +230,8 @@ def _build_plain_requests_directly() -> None:
 
     def environ_for(method: str, url: str, headers: Any, body: Any) -> dict[str, Any] | None:
         parsed = urlparse(url)
+        if isinstance(body, str):
+            body = body.encode()  # as werkzeug encodes a text body (query-protocol APIs send one)
         items = header_items(headers) if body is None or isinstance(body, bytes) else None
         if (items is None or parsed.scheme not in ("http", "https") or parsed.params or parsed.fragment
                 or not plain_host.fullmatch(parsed.netloc) or not plain_path.fullmatch(parsed.path)
@@ -363,6 +419,8 @@ def _one_sns_signing_certificate() -> None:
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
     _cache_response_method_names()
+    _draw_request_ids_in_one_pass()
+    _look_for_request_ids_only_where_there_are()
     _resolve_request_urls_once()
     _sign_intercepted_requests_cheaply()
     _build_plain_requests_directly()

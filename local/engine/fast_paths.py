@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
+import threading
 import types
 from typing import Any
 
@@ -98,7 +99,65 @@ def _look_jsonata_names_up_without_recursion() -> None:
     jsonata.Jsonata.Frame.lookup = lookup
 
 
+class _ExecutionIndex:
+    """A state machine's executions by name and by ARN, kept up to date from its (append-only) list."""
+
+    def __init__(self, executions: list[Any]) -> None:
+        self.executions, self.seen = executions, 0
+        self.by_name: dict[str, Any] = {}
+        self.by_arn: dict[str, Any] = {}
+
+    def update(self) -> _ExecutionIndex:
+        for execution in self.executions[self.seen:]:
+            self.by_name.setdefault(execution.name, execution)  # the first one, as moto's scan finds it
+            self.by_arn.setdefault(execution.execution_arn, execution)
+        self.seen = len(self.executions)
+        return self
+
+
+def _find_executions_by_index() -> None:
+    """StartExecution and DescribeExecution scanned every execution of the state machine, one by one.
+
+    The scans found the first execution with the name (idempotency check) or with the ARN; over a test
+    session or a load of thousands of executions each call grew longer. A per-machine index of its executions
+    (an append-only list) answers the same.
+    """
+    import weakref
+
+    from moto.stepfunctions.exceptions import ExecutionAlreadyExists, ExecutionDoesNotExist
+    from moto.stepfunctions.models import StateMachine, StepFunctionBackend
+
+    indexes: weakref.WeakKeyDictionary[Any, _ExecutionIndex] = weakref.WeakKeyDictionary()
+    lock = threading.Lock()
+
+    def index(machine: Any) -> _ExecutionIndex:
+        with lock:
+            found = indexes.get(machine)
+            if found is None or found.executions is not machine.executions or found.seen > len(found.executions):
+                found = indexes[machine] = _ExecutionIndex(machine.executions)
+            return found.update()
+
+    def handle_name_input_idempotency(self, name: str, execution_input: str) -> Any:
+        execution = index(self).by_name.get(name)
+        if execution is None:
+            return None
+        if execution_input == execution.execution_input and execution.status == "RUNNING":
+            return execution  # the same name and input while it runs: the same execution
+        raise ExecutionAlreadyExists("Execution Already Exists: '" + execution.execution_arn + "'")
+
+    def describe_execution(self, execution_arn: str) -> Any:
+        self._validate_execution_arn(execution_arn)
+        execution = index(self._get_state_machine_for_execution(execution_arn)).by_arn.get(execution_arn)
+        if execution is None:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        return execution
+
+    StateMachine._handle_name_input_idempotency = handle_name_input_idempotency
+    StepFunctionBackend.describe_execution = describe_execution
+
+
 def install() -> None:
     """Install the interpreter fast paths."""
     _copy_json_quickly()
     _look_jsonata_names_up_without_recursion()
+    _find_executions_by_index()
