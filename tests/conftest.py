@@ -26,6 +26,13 @@ def stack():
         yield running
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures tests hand over with ``record_property("load", …)`` (the load tests), from every worker."""
+    reports = [r for kind in ("passed", "failed") for r in terminalreporter.stats.get(kind, [])]
+    for line in (value for r in reports for name, value in getattr(r, "user_properties", ()) if name == "load"):
+        terminalreporter.write_line(f"[load] {line}")
+
+
 @contextlib.contextmanager
 def rule_paused(stack: Stack, rule_logical_id: str) -> Iterator[None]:
     """Detach a trigger rule's targets for a while, so that a test can start executions itself, as the console does."""
