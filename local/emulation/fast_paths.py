@@ -183,7 +183,11 @@ def _sign_intercepted_requests_cheaply() -> None:
             raise auth.NoCredentialsError()
         request.context["timestamp"] = auth.get_current_datetime().strftime(auth.SIGV4_TIMESTAMP)
         self._modify_request_before_signing(request)
-        self._inject_signature_to_request(request, unchecked)
+        # The header botocore's _inject_signature_to_request writes, with the signed headers named as it names them.
+        signed = {name.lower().strip() for name in request.headers if name.lower() not in auth.SIGNED_HEADERS_BLACKLIST}
+        request.headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.scope(request)}, "
+                                            f"SignedHeaders={';'.join(sorted(signed | {'host'}))}, "
+                                            f"Signature={unchecked}")
         return None
 
     auth.SigV4Auth.add_auth = add_auth

@@ -181,6 +181,25 @@ def test_in_process_requests_carry_aws_shaped_authorization(stack):
         "Attributes"]["QueueArn"]
 
 
+def test_in_process_authorization_names_the_headers_botocore_signs(stack):
+    """The in-process Authorization header is botocore's, signed headers included; only the signature is unchecked."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest("POST", "https://sqs.us-east-1.amazonaws.com/", data=b"{}", headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues", "User-Agent": "u",
+        "Expect": "100-continue"})
+    signer = SigV4Auth(Credentials("AKIAFASTPATHS0000001", "secret", "token"), "sqs", "us-east-1")
+    signer.add_auth(request)
+    fast = request.headers["Authorization"]
+    del request.headers["Authorization"]
+    signer._inject_signature_to_request(request, "0" * 64)
+
+    assert fast == request.headers["Authorization"]
+    assert request.headers["X-Amz-Security-Token"] == "token" and "X-Amz-Date" in request.headers
+
+
 def test_requests_that_leave_the_process_are_signed(stack):
     """A client aimed at another endpoint (the ``serve`` endpoint, say) signs with SigV4 as botocore does."""
     from botocore.awsrequest import AWSResponse
