@@ -149,6 +149,29 @@ def _share_one_botocore_loader() -> None:
     moto_utils.create_loader = functools.lru_cache(maxsize=1)(moto_utils.create_loader)
 
 
+def _build_rest_url_builders_when_used() -> None:
+    """Start-up: moto's REST routers (Lambda, SES v2) compiled two URL *builders* per API operation.
+
+    Werkzeug generates and compiles Python code for each rule's URL builder when the rule is added; moto only
+    matches requests against the rules and never builds a URL. Each builder is now compiled on its first use.
+    """
+    from moto.core.routing import SmithyRule
+
+    original = SmithyRule._compile_builder
+
+    def compile_builder(self, append_unknown: bool = True):
+        compiled: list[Any] = []
+
+        def build(rule: Any, *args: Any, **kwargs: Any) -> Any:
+            if not compiled:
+                compiled.append(original(rule, append_unknown))
+            return compiled[0](rule, *args, **kwargs)
+
+        return build
+
+    SmithyRule._compile_builder = compile_builder
+
+
 #: Definitions known to parse, by SHA-256 of moto's version and the text: CreateStateMachine skips their
 #: ANTLR parse (the slowest part of start-up) in later processes. The parse is deterministic, so a text that
 #: parsed once with this moto parses again; executions still parse (once per process, see below).
@@ -231,5 +254,6 @@ def install() -> None:
     """Install the caches."""
     _share_one_botocore_loader()
     _import_ec2_models_lightly()
+    _build_rest_url_builders_when_used()
     _cache_parsed_definitions()
     _cache_result_path_parsing()

@@ -9,7 +9,6 @@ Only one stack runs per process: moto's services are process-wide.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from local import emulation
-from local.engine import executions, sdk
+from local.engine import executions, fast_paths, sdk
 from local.engine.clock import CLOCK, VirtualClock
 from local.engine.mock_config import MockConfig
 from local.stack.provision import Provisioner, resource_map
@@ -201,9 +200,7 @@ class Stack:
         except BaseException:
             stack.stop()
             raise
-        # What start-up built (models, backends, modules: ~360,000 objects) lives as long as the process; the
-        # garbage collector's full passes rescanned it all, about 0.3 s each, several times a minute.
-        gc.freeze()
+        fast_paths.freeze_long_lived_objects()  # out of the garbage collector's full passes: see there
         return stack
 
     def stop(self) -> None:
