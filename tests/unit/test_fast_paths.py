@@ -286,7 +286,7 @@ def test_sns_envelopes_verify_with_the_certificate_they_name(stack, subject):
 
 
 def test_sqs_deduplicates_by_content_only_on_queues_that_ask(stack):
-    """Content-based deduplication drops a FIFO duplicate; a standard queue keeps both, however full it is."""
+    """Content-based deduplication drops a FIFO duplicate; a standard queue keeps both and delivers, however full."""
     sqs = stack.client("sqs")
     name = f"fast-paths-{uuid.uuid4().hex[:8]}"
     fifo = sqs.create_queue(QueueName=f"{name}.fifo", Attributes={"FifoQueue": "true",
@@ -300,6 +300,8 @@ def test_sqs_deduplicates_by_content_only_on_queues_that_ask(stack):
     counts = {url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
         "Attributes"]["ApproximateNumberOfMessages"] for url in (fifo, standard)}
     assert counts == {fifo: "1", standard: "120"}
+    received = sqs.receive_message(QueueUrl=standard, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert len(received) == 10 and all(m["Attributes"]["ApproximateReceiveCount"] == "1" for m in received)
     plain_fifo = sqs.create_queue(QueueName=f"{name}-plain.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     with pytest.raises(ClientError) as refused:
         sqs.send_message(QueueUrl=plain_fifo, MessageBody="x", MessageGroupId="g")
