@@ -80,6 +80,18 @@ def test_jsonata_names_resolve_through_nested_scopes(stack):
     assert expression.evaluate(None, {"z": 5}) == [35, 2]
 
 
+def test_jsonata_functions_check_their_arguments(stack):
+    """Built-in functions accept the argument types of their signatures and refuse the others by name."""
+    from jsonata import jexception, jsonata
+
+    expression = "[$type(x), $trim(' a '), $string(n), $map(l, function($v) { $v * 2 }), $count(l), $exists(m)]"
+    assert jsonata.Jsonata(expression).evaluate({"x": True, "n": 1.5, "l": [1, 2]}) == [
+        "boolean", "a", "1.5", 2, 4, 2, False]  # a function's array result flattens into the constructor
+    with pytest.raises(jexception.JException) as refused:
+        jsonata.Jsonata("$trim(5)").evaluate(None)
+    assert refused.value.error == "T0410"
+
+
 def test_start_execution_keeps_aws_idempotency_over_many_executions(stack):
     """StartExecution names: a running execution's name and input give that execution, anything else refused.
 
