@@ -9,6 +9,8 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
   every request;
 - :func:`_draw_request_ids_in_one_pass`, :func:`_look_for_request_ids_only_where_there_are`: each response's
   request id took 52 calls to ``random.choice`` and a regular expression run over the whole body;
+- :func:`_pick_response_attributes_by_known_names`: moto's serializer worked out, per response member, which
+  attribute names to look for;
 - :func:`_resolve_request_urls_once`: moto matched each URL against every service's patterns, then rebuilt
   and recompiled the service's URL table, on every request;
 - :func:`_sign_intercepted_requests_cheaply`: SigV4 signatures were computed for requests moto intercepts
@@ -86,6 +88,50 @@ def _draw_request_ids_in_one_pass() -> None:
         return random_str.lower() if lower_case else random_str
 
     MotoRandom.get_random_string = get_random_string
+
+
+def _pick_response_attributes_by_known_names() -> None:
+    """Moto's serializer worked out, for every member of every response, which attribute names to try.
+
+    The names (the member's own, its snake_case form, aliases from the botocore shape, the parent shape and the
+    object's class) depend only on the object's class and its ``Meta`` aliases, the member's shape and its name;
+    they are kept per such combination. Objects with their own ``Meta`` are worked out each time, as before.
+    """
+    from moto.core import serialize
+
+    names: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def possible_keys(picker: Any, context: Any) -> tuple[str, ...]:
+        obj, shape = context.obj, context.shape
+        if "Meta" in getattr(obj, "__dict__", ()):
+            return tuple(picker.get_possible_keys(context))
+        kind, parent = type(obj), getattr(shape, "parent", None)
+        meta = getattr(kind, "Meta", None)
+        key = (type(picker), tuple(picker.alias_providers), kind, id(meta), id(shape), id(parent), context.key)
+        found = names.get(key)
+        if found is None:
+            keys = tuple(picker.get_possible_keys(context))
+            if len(names) < 65536:
+                names[key] = (keys, shape, parent, meta)  # the objects are kept, so their ids stay theirs
+            return keys
+        return found[0]
+
+    def pick(self, context: Any) -> Any:
+        obj = context.obj
+        for possible_key in possible_keys(self, context):
+            value = serialize.get_value(obj, possible_key, serialize.MISSING)
+            if value is not serialize.MISSING:
+                break
+        else:
+            value = None
+        key_path = f"{context.key_path}.{context.key}"
+        for transform_path, transform in self.response_transformers.items():
+            if key_path.endswith(transform_path):
+                value = transform(value)
+                break
+        return value
+
+    serialize.AttributePicker.__call__ = pick
 
 
 def _resolve_request_urls_once() -> None:
@@ -433,6 +479,7 @@ def install() -> None:
     _cache_response_method_names()
     _draw_request_ids_in_one_pass()
     _look_for_request_ids_only_where_there_are()
+    _pick_response_attributes_by_known_names()
     _resolve_request_urls_once()
     _sign_intercepted_requests_cheaply()
     _build_plain_requests_directly()

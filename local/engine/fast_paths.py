@@ -248,6 +248,37 @@ def _run_untimed_steps_on_the_calling_thread() -> None:
     program.Program.eval = program_eval
 
 
+def _poll_sync_children_after_the_first_interval() -> None:
+    """A ``.sync`` task looked at its child job once at once, then every half second.
+
+    A child's Wait takes no real time here, so a child that waits a minute in AWS could end before that first
+    look, and its ``.sync`` parent ended with the child's result where AWS ends it with the task token's answer
+    (SendTaskSuccess from the child's worker, within that minute). Before the engine got faster, the first
+    look almost always found the child still starting; now it is always taken after the first half second,
+    as AWS, which learns of a child's end from its events, never answers at once.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback,
+    )
+
+    original = callback.StateTaskServiceCallback._eval_sync
+
+    def eval_sync(self, env: Any, sync_resolver: Any, timeout_seconds: Any, callback_endpoint: Any,
+                  heartbeat_endpoint: Any) -> Any:
+        looked: list[bool] = []
+
+        def after_the_first_interval() -> Any:
+            if not looked:
+                looked.append(True)
+                return None  # nothing yet: the loop waits its interval (and for a token) before looking
+            return sync_resolver()
+
+        return original(self, env=env, sync_resolver=after_the_first_interval, timeout_seconds=timeout_seconds,
+                        callback_endpoint=callback_endpoint, heartbeat_endpoint=heartbeat_endpoint)
+
+    callback.StateTaskServiceCallback._eval_sync = eval_sync
+
+
 def freeze_long_lived_objects() -> None:
     """Keep what lives long out of the garbage collector's full passes (the stack calls it once started).
 
@@ -270,3 +301,4 @@ def install() -> None:
     _look_jsonata_names_up_without_recursion()
     _find_executions_by_index()
     _run_untimed_steps_on_the_calling_thread()
+    _poll_sync_children_after_the_first_interval()
