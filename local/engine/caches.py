@@ -172,6 +172,27 @@ def _build_rest_url_builders_when_used() -> None:
     SmithyRule._compile_builder = compile_builder
 
 
+def _parse_api_models_into_plain_dicts() -> None:
+    """Start-up: botocore parsed each API model into OrderedDicts, 2.3 times slower than into dicts (0.2 s here).
+
+    Since Python 3.7 a dict keeps insertion order, and nothing in botocore, boto3 or moto tells the two apart
+    (no ``isinstance`` check, no ``move_to_end``); the models' shapes are still built as botocore builds them.
+    """
+    import json
+
+    import botocore.loaders
+
+    def load_file(self, full_path: str, open_method: Any) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as file:
+            payload = file.read().decode("utf-8")
+        botocore.loaders.logger.debug("Loading JSON file: %s", full_path)
+        return json.loads(payload)
+
+    botocore.loaders.JSONFileLoader._load_file = load_file
+
+
 #: Definitions known to parse, by SHA-256 of moto's version and the text: CreateStateMachine skips their
 #: ANTLR parse (the slowest part of start-up) in later processes. The parse is deterministic, so a text that
 #: parsed once with this moto parses again; executions still parse (once per process, see below).
@@ -253,6 +274,7 @@ def _cache_result_path_parsing() -> None:
 def install() -> None:
     """Install the caches."""
     _share_one_botocore_loader()
+    _parse_api_models_into_plain_dicts()
     _import_ec2_models_lightly()
     _build_rest_url_builders_when_used()
     _cache_parsed_definitions()
