@@ -18,7 +18,8 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
 - :func:`_build_plain_requests_directly`: moto built each request object through werkzeug's test client;
 - :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
 - :func:`_send_sqs_messages_without_recounting_the_queue`: SQS counted the whole queue on every send;
-- :func:`_one_sns_signing_certificate`: SNS made an RSA key per subscription and a certificate per message.
+- :func:`_one_sns_signing_certificate`: SNS made an RSA key per subscription and a certificate per message;
+- :func:`_deliver_rule_events_to_topics_in_process`: a rule's delivery to a topic was a whole SDK round trip.
 
 Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto gave without it.
 """
@@ -474,6 +475,38 @@ def _one_sns_signing_certificate() -> None:
     sns.Subscription.get_post_data = get_post_data
 
 
+def _deliver_rule_events_to_topics_in_process() -> None:
+    """A rule's delivery to an SNS topic went through a whole SDK call for moto to decode again.
+
+    The event (a kilobyte of JSON) was query-encoded byte by byte, signed, decoded by moto's Publish action and
+    answered in XML for nobody to read. The delivery now makes the call moto's Publish action makes on its
+    SNS backend, when that call is the whole of it: a standard topic of the caller's account, a message within
+    SNS's size limit. Anything else, and a delivery that fails, goes through the SDK as before, so a failure
+    reaches the rule's retries and dead-letter queue with the API's error.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns import models as sns
+
+    from local.emulation import eventbridge
+
+    original = eventbridge.deliver_to_target
+
+    def deliver_to_target(target_arn: str, payload: str, target: Any) -> None:
+        parts = target_arn.split(":")
+        if len(parts) == 6 and parts[2] == "sns" and parts[4] == DEFAULT_ACCOUNT_ID:
+            backend = sns.sns_backends[DEFAULT_ACCOUNT_ID][parts[3]]
+            topic = backend.topics.get(target_arn)
+            if topic is not None and not topic.fifo_topic and len(payload) <= sns.MAXIMUM_MESSAGE_LENGTH:
+                try:
+                    backend.publish(payload, arn=target_arn, message_attributes={})
+                    return
+                except Exception:  # a subscriber failed: the SDK call below fails with the API's error
+                    pass  # (and delivers again, as the rule's own retry of a failed delivery does)
+        original(target_arn, payload, target)
+
+    eventbridge.deliver_to_target = deliver_to_target
+
+
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
     _cache_response_method_names()
@@ -486,3 +519,4 @@ def install() -> None:
     _list_moto_modules_once()
     _send_sqs_messages_without_recounting_the_queue()
     _one_sns_signing_certificate()
+    _deliver_rule_events_to_topics_in_process()
