@@ -354,3 +354,32 @@ def test_sessions_share_one_model_loader_and_moto_keeps_its_extras(stack):
     assert "query" in get_service_model("sqs").metadata["protocols"]  # moto's extras for SQS
     assert "query" not in first.client("sqs", region_name="us-east-1").meta.service_model.metadata.get(
         "protocols", [])
+
+
+def test_rules_deliver_to_topics_and_dead_letter_what_they_cannot(stack):
+    """A rule's SNS target gets the event as the topic's message; a deleted topic's events are dead-lettered.
+
+    Once the topic is gone, the event goes to the rule's dead-letter queue, after the retries, with the error
+    the SNS API gives (NotFoundException).
+    """
+    sqs, sns, events = stack.client("sqs"), stack.client("sns"), stack.client("events")
+    topic = sns.create_topic(Name=f"fast-paths-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    dlq = sqs.create_queue(QueueName=f"fast-paths-dlq-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"fast-paths-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["fast.paths"]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "topic", "Arn": topic, "DeadLetterConfig": {"Arn": dlq_arn},
+                                            "RetryPolicy": {"MaximumRetryAttempts": 1}}])
+    inbox = stack.inbox(topic)
+    try:
+        events.put_events(Entries=[{"Source": "fast.paths", "DetailType": "Delivered", "Detail": '{"n": 1}'}])
+        (envelope,) = stack.eventually(inbox.messages)
+    finally:
+        inbox.close()
+    assert json.loads(envelope["Message"])["detail"] == {"n": 1} and envelope["TopicArn"] == topic
+
+    sns.delete_topic(TopicArn=topic)
+    events.put_events(Entries=[{"Source": "fast.paths", "DetailType": "Lost", "Detail": '{"n": 2}'}])
+    (lost,) = stack.eventually(lambda: sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"]).get("Messages"))
+    assert json.loads(lost["Body"])["detail"] == {"n": 2}
+    assert lost["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NotFoundException"
