@@ -240,6 +240,31 @@ def _sign_intercepted_requests_cheaply() -> None:
     auth.SigV4Auth.add_auth = add_auth
 
 
+@functools.lru_cache(maxsize=1)
+def _plain_request_class() -> type:
+    from moto.core.request import Request
+
+    class PlainRequest(Request):
+        """A request built from a plain URL: its raw URL is that URL (werkzeug rebuilt it, twice per request)."""
+
+        raw_url = property(lambda self: self._plain_raw_url)
+
+    return PlainRequest
+
+
+def _plain_request(cls: type, environ: dict[str, Any], url: str) -> Any:
+    from urllib.parse import urlparse
+
+    from moto.core.request import Request
+
+    plain = urlparse(url)
+    if cls is not Request or environ["HTTP_HOST"] != plain.netloc:  # a subclass, or a Host header of its own
+        return cls(environ)
+    request = _plain_request_class()(environ)
+    request._plain_raw_url = f"{plain.scheme}://{plain.netloc}{plain.path}" + (f"?{plain.query}" if plain.query else "")
+    return request
+
+
 def _build_plain_requests_directly() -> None:
     """Moto turned each intercepted request into a werkzeug request through werkzeug's test ``EnvironBuilder``.
 
@@ -316,7 +341,7 @@ def _build_plain_requests_directly() -> None:
         environ = environ_for(method, url, headers, body)
         if environ is None:
             return original(cls, method, url, headers, body)
-        request = cls(environ)
+        request = _plain_request(cls, environ, url)
         request.environ[moto_request.PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {
             moto_request.environ_key_for_header(key): key
             for key in headers if moto_request.should_preserve_original_header_name(key)
