@@ -133,6 +133,63 @@ class _ExecutionIndex:
         return self
 
 
+_PLAIN_VALUES = (str, int, float, bool, dict)
+_ROUTINE = frozenset({"_outer_instance", "id", "position", "value", "type", "steps"})
+
+
+def _plain(node: Any, kind: str) -> bool:
+    """Whether a jsonata-python AST node is of ``kind`` with nothing but its name (no predicate, stage, group…)."""
+    return getattr(node, "type", None) == kind and all(
+        not value for name, value in vars(node).items() if name not in _ROUTINE)
+
+
+def _reference_plan(expression: Any) -> tuple[str, tuple[str, ...]] | None:
+    """``$name`` or ``$name.key.key…`` (a variable and field names): the variable and the keys; else None."""
+    ast = expression.ast
+    if _plain(ast, "variable") and ast.value:
+        return ast.value, ()
+    steps = getattr(ast, "steps", None)
+    if _plain(ast, "path") and steps and _plain(steps[0], "variable") and steps[0].value and all(
+            _plain(step, "name") and isinstance(step.value, str) for step in steps[1:]):
+        return steps[0].value, tuple(step.value for step in steps[1:])
+    return None
+
+
+def _read_plain_references_directly() -> None:
+    """A third of a workflow's JSONata expressions only read a variable or a field of one (``$states.input``).
+
+    jsonata-python evaluates each through a frame of every variable and its generic path machinery, about
+    20 µs. When the expression is exactly ``$name`` or ``$name.key…``, the variable is bound and every step is
+    an object, and the value read is a string, number, boolean or object, the value is read directly: what
+    jsonata-python returns then (a list, a missing key or anything else takes its own way, arrays flattening
+    and singletons unwrapping as JSONata says).
+    """
+    from jsonata import jsonata
+
+    original = jsonata.Jsonata.evaluate
+    missing = object()
+
+    def read(plan: tuple[str, tuple[str, ...]], bindings: dict[str, Any]) -> Any:
+        value = bindings.get(plan[0], missing)
+        for key in plan[1]:
+            if type(value) is not dict:
+                return missing
+            value = value.get(key, missing)
+        return value if type(value) in _PLAIN_VALUES else missing
+
+    def evaluate(self, input: Any, bindings: Any = None) -> Any:
+        plan = self.__dict__.get("_local_reference_plan", missing)
+        if plan is missing:
+            plan = self._local_reference_plan = _reference_plan(self) if self.errors is None else None
+        if plan is not None and input is None and type(bindings) is dict:
+            value = read(plan, bindings)
+            if value is not missing:
+                return value
+        return original(self, input, bindings)
+
+    jsonata.Jsonata.evaluate = evaluate
+
+
 def _find_executions_by_index() -> None:
     """StartExecution and DescribeExecution scanned every execution of the state machine, one by one.
 
@@ -299,6 +356,7 @@ def install() -> None:
     """Install the interpreter fast paths."""
     _copy_json_quickly()
     _look_jsonata_names_up_without_recursion()
+    _read_plain_references_directly()
     _find_executions_by_index()
     _run_untimed_steps_on_the_calling_thread()
     _poll_sync_children_after_the_first_interval()

@@ -80,6 +80,32 @@ def test_jsonata_names_resolve_through_nested_scopes(stack):
     assert expression.evaluate(None, {"z": 5}) == [35, 2]
 
 
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("$order", {"id": "o-1", "lines": [{"sku": "a"}], "one": [5], "qty": 2, "ok": True, "none": None}),
+    ("$order.id", "o-1"), ("$order.qty", 2), ("$order.ok", True),
+    ("$order.lines.sku", "a"),  # a path through an array maps over it, and a single result is unwrapped
+    ("$order.one", [5]),  # an array of the data stays an array
+    ("$order.missing", None), ("$order.none", "null"), ("$nothing", None),
+    ("$orders.id", ["o-1", "o-2"]),  # a variable holding an array: each item's field
+])
+def test_jsonata_references_read_as_jsonata_reads_them(stack, expression, expected):
+    """Reading a variable or a field of one gives JSONata's answer: arrays map, singletons unwrap, missing is none."""
+    from jsonata import jsonata
+
+    order = {"id": "o-1", "lines": [{"sku": "a"}], "one": [5], "qty": 2, "ok": True, "none": None}
+    compiled = jsonata.Jsonata(expression)
+    compiled.set_output_convert_nulls(False)
+    result = compiled.evaluate(None, {"order": order, "orders": [order, {"id": "o-2"}]})
+    if expected == "null":  # JSON null as jsonata-python hands it back, before the engine converts it
+        from jsonata.utils import Utils
+
+        assert result is Utils.NULL_VALUE
+    else:
+        assert result == expected
+    if expression == "$order":
+        assert result is order  # the bound object itself, as jsonata-python hands it back
+
+
 def test_jsonata_functions_check_their_arguments(stack):
     """Built-in functions accept the argument types of their signatures and refuse the others by name."""
     from jsonata import jexception, jsonata
