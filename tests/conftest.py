@@ -16,3 +16,10 @@ def stack():
     """The project's template provisioned once on the embedded engine, all workflows' test cases loaded."""
     with Stack.launch(ROOT / "template.yaml") as running:
         yield running
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures tests hand over with ``record_property("load", …)`` (the load tests), from every worker."""
+    reports = [r for kind in ("passed", "failed") for r in terminalreporter.stats.get(kind, [])]
+    for line in (value for r in reports for name, value in getattr(r, "user_properties", ()) if name == "load"):
+        terminalreporter.write_line(f"[load] {line}")

@@ -29,6 +29,7 @@ def apply() -> None:
         from local.emulation import (
             dynamodb,
             eventbridge,
+            fast_paths,
             lambda_runtime,
             optimised_integrations,
             s3_events,
@@ -37,6 +38,7 @@ def apply() -> None:
             standin_routing,
         )
 
+        fast_paths.install()  # first: the other patches wrap what it installs
         standin_routing.install()
         lambda_runtime.install()
         eventbridge.install()

@@ -56,6 +56,7 @@ def apply() -> None:
             caches,
             executions,
             express,
+            fast_paths,
             fields,
             jsonata,
             jsonpath,
@@ -68,6 +69,7 @@ def apply() -> None:
         )
 
         caches.install()
+        fast_paths.install()
         jsonata.install()
         fields.install()
         sdk.install()

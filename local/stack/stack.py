@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from local import emulation
-from local.engine import executions, sdk
+from local.engine import executions, fast_paths, sdk
 from local.engine.clock import CLOCK, VirtualClock
 from local.engine.mock_config import MockConfig, MockConfigError
 from local.paths import PROJECT_ROOT, WorkflowFiles, mock_config_files
@@ -236,6 +236,7 @@ class Stack:
         except BaseException:
             stack.stop()
             raise
+        fast_paths.freeze_long_lived_objects()  # out of the garbage collector's full passes: see there
         return stack
 
     def stop(self) -> None:

@@ -13,10 +13,15 @@ import pytest
 from tests.support import ROOT
 
 pytestmark = pytest.mark.datascience
-workflow_module = pytest.importorskip("stepfunctions.workflow", reason="pip install -e '.[datascience]'")
 
 
-def test_notebook_user_attaches_executes_and_reads_the_history(served, client):
+@pytest.fixture(scope="module")
+def workflow_module():
+    """``stepfunctions.workflow``, imported by the worker that runs the test (with sagemaker: seconds), or a skip."""
+    return pytest.importorskip("stepfunctions.workflow", reason="pip install -e '.[datascience]'")
+
+
+def test_notebook_user_attaches_executes_and_reads_the_history(served, client, workflow_module):
     """A notebook attaches to the image catalog, runs it on an uploaded image and reads output and events.
 
     ``Workflow.attach`` reads the definition through DescribeStateMachine, ``execute`` starts it,

@@ -17,13 +17,13 @@ EC2_EVENTS = 1000
 CONVERSATIONS = 200
 
 
-def report(capsys, result) -> None:
-    """Show the figures in the test output, even when output is captured."""
-    with capsys.disabled():
-        print(f"\n[load] {result.line()}")
+def report(record_property, result) -> None:
+    """Hand the figures to the test report: the session's summary lists them (``[load] …``), from any worker."""
+    record_property("load", result.line())
 
 
-def test_burst_of_ec2_state_changes_reaches_the_operators_once_each(served, client, capsys):
+@pytest.mark.xdist_group("load-ec2")  # each load on a worker of its own, beside the rest of the suite
+def test_burst_of_ec2_state_changes_reaches_the_operators_once_each(served, client, record_property):
     """1,000 EC2 state changes in one burst each reach the operators once, enriched.
 
     They are put on the default bus in batches of 10, all at once; every one is enriched (Express workflow) and
@@ -32,13 +32,14 @@ def test_burst_of_ec2_state_changes_reaches_the_operators_once_each(served, clie
     instances), within the load's bounded wait.
     """
     result = ec2_burst(client, served["resources"], events=EC2_EVENTS, timeout=180)
-    report(capsys, result)
+    report(record_property, result)
 
     assert result.problems == []
     assert result.sent == result.delivered == result.correct == EC2_EVENTS
 
 
-def test_200_interleaved_sms_conversations_each_end_in_their_own_record(served, client, capsys):
+@pytest.mark.xdist_group("load-sms")
+def test_200_interleaved_sms_conversations_each_end_in_their_own_record(served, client, record_property):
     """200 conversations answered at the same time each end in their own correct feedback record.
 
     200 appointments are completed at once (AppointmentCompleted events); their customers answer in shuffled
@@ -49,7 +50,7 @@ def test_200_interleaved_sms_conversations_each_end_in_their_own_record(served, 
     the answers from the wrong numbers changed nothing.
     """
     result = feedback_conversations(client, served["resources"], conversations=CONVERSATIONS, timeout=180)
-    report(capsys, result)
+    report(record_property, result)
 
     assert result.problems == []
     assert result.sent == result.delivered == result.correct == CONVERSATIONS

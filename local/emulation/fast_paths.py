@@ -1,0 +1,547 @@
+"""Speed: the same requests and answers, with less work per request (behaviour unchanged).
+
+Every in-process SDK call (a Task state, a rule's delivery, a Lambda handler's client, a test's client) goes
+botocore → moto → botocore: the request is serialised and signed, moto finds the service by URL, builds a
+request object, looks the action up, renders the answer, and botocore parses it. Each patch here removes work
+that gives the same result every time, measured with py-spy and yappi on ``python -m local bench``:
+
+- :func:`_cache_response_method_names`: moto listed a response class's methods (``inspect.getmembers``) on
+  every request;
+- :func:`_draw_request_ids_in_one_pass`, :func:`_look_for_request_ids_only_where_there_are`: each response's
+  request id took 52 calls to ``random.choice`` and a regular expression run over the whole body;
+- :func:`_pick_response_attributes_by_known_names`: moto's serializer worked out, per response member, which
+  attribute names to look for;
+- :func:`_resolve_request_urls_once`: moto matched each URL against every service's patterns, then rebuilt
+  and recompiled the service's URL table, on every request;
+- :func:`_sign_intercepted_requests_cheaply`: SigV4 signatures were computed for requests moto intercepts
+  in-process and never checks;
+- :func:`_build_plain_requests_directly`: moto built each request object through werkzeug's test client;
+- :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
+- :func:`_send_sqs_messages_without_recounting_the_queue`: SQS counted the whole queue on every send;
+- :func:`_one_sns_signing_certificate`: SNS made an RSA key per subscription and a certificate per message;
+- :func:`_deliver_rule_events_to_topics_in_process`: a rule's delivery to a topic was a whole SDK round trip.
+
+Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto gave without it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+#: moto's own ``Request.from_primitives`` (werkzeug's builder), kept by :func:`_build_plain_requests_directly`.
+werkzeug_from_primitives: Callable[..., Any] | None = None
+
+
+def _cache_response_method_names() -> None:
+    """Moto listed the methods of the response class (``inspect.getmembers``) on every request.
+
+    The methods of a class do not change once the engine is installed (the adaptations replace methods, they
+    add none after start-up), so the list is kept per class; so is each action's snake_case name.
+    """
+    from moto.core import responses
+
+    responses.method_names_from_class = functools.lru_cache(maxsize=None)(responses.method_names_from_class)
+    responses.camelcase_to_underscores = functools.lru_cache(maxsize=4096)(responses.camelcase_to_underscores)
+
+
+def _look_for_request_ids_only_where_there_are() -> None:
+    """Every response body went through a regular expression that puts the request id into ``<RequestId>``.
+
+    The pattern's look-behind is tried at every character: about 100 µs for a 10 KB JSON body, which has no
+    ``<RequestId>`` element at all. The substitution now runs only on a body that contains one.
+    """
+    import re
+
+    from moto.core.responses import BaseResponse
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+
+    request_id_element = re.compile(r"(?<=<RequestId>).*(?=<\/RequestId>)")
+
+    def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        if "status" in headers:
+            headers["status"] = str(headers["status"])
+        request_id = gen_amzn_requestid_long(headers)
+        if isinstance(body, str) and "<RequestId>" in body:  # other bodies: moto's re.sub found or raised nothing
+            body = request_id_element.sub(request_id, body)
+        return headers, body
+
+    BaseResponse._enrich_response = staticmethod(enrich_response)
+
+
+def _draw_request_ids_in_one_pass() -> None:
+    """Every response's 52-character request id was drawn with one ``random.choice`` call per character.
+
+    The same draws from moto's random source (so a seeded moto gives the same ids), without the call per
+    character: ``choice`` is ``seq[randbelow(len(seq))]``.
+    """
+    import string
+
+    from moto.moto_api._internal.moto_random import MotoRandom
+
+    def get_random_string(self, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        draw, size = self._randbelow, len(pool)
+        random_str = "".join([pool[draw(size)] for _ in range(length)])
+        return random_str.lower() if lower_case else random_str
+
+    MotoRandom.get_random_string = get_random_string
+
+
+def _pick_response_attributes_by_known_names() -> None:
+    """Moto's serializer worked out, for every member of every response, which attribute names to try.
+
+    The names (the member's own, its snake_case form, aliases from the botocore shape, the parent shape and the
+    object's class) depend only on the object's class and its ``Meta`` aliases, the member's shape and its name;
+    they are kept per such combination. Objects with their own ``Meta`` are worked out each time, as before.
+    """
+    from moto.core import serialize
+
+    names: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def possible_keys(picker: Any, context: Any) -> tuple[str, ...]:
+        obj, shape = context.obj, context.shape
+        if "Meta" in getattr(obj, "__dict__", ()):
+            return tuple(picker.get_possible_keys(context))
+        kind, parent = type(obj), getattr(shape, "parent", None)
+        meta = getattr(kind, "Meta", None)
+        key = (type(picker), tuple(picker.alias_providers), kind, id(meta), id(shape), id(parent), context.key)
+        found = names.get(key)
+        if found is None:
+            keys = tuple(picker.get_possible_keys(context))
+            if len(names) < 65536:
+                names[key] = (keys, shape, parent, meta)  # the objects are kept, so their ids stay theirs
+            return keys
+        return found[0]
+
+    def pick(self, context: Any) -> Any:
+        obj = context.obj
+        for possible_key in possible_keys(self, context):
+            value = serialize.get_value(obj, possible_key, serialize.MISSING)
+            if value is not serialize.MISSING:
+                break
+        else:
+            value = None
+        key_path = f"{context.key_path}.{context.key}"
+        for transform_path, transform in self.response_transformers.items():
+            if key_path.endswith(transform_path):
+                value = transform(value)
+                break
+        return value
+
+    serialize.AttributePicker.__call__ = pick
+
+
+def _resolve_request_urls_once() -> None:
+    """Moto tried every service's URL patterns on each request, then rebuilt and recompiled its URL table.
+
+    Which handler serves a URL depends only on the URL without its query string and on moto's static tables,
+    so the resolution is kept (the most recent 8,192 URLs); passthrough and the service allow-list are still
+    checked on each request, and URLs moto does not serve still get moto's own answer.
+    """
+    import re
+
+    from moto.core import botocore_stubber as stubber
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.process_request
+
+    @functools.lru_cache(maxsize=8192)
+    def resolve(clean_url: str) -> tuple[tuple[str, ...], Any] | None:
+        """The services whose pattern matches, in moto's order, up to the one that serves; and its handler."""
+        from moto import backends
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        matching: list[str] = []
+        for service, pattern in stubber.backend_index.backend_url_patterns:
+            if not pattern.match(clean_url):
+                continue
+            matching.append(service)
+            backend_dict = backends.get_backend(service)
+            if isinstance(backend_dict, stubber.BackendDict):
+                regions = backend_dict[DEFAULT_ACCOUNT_ID]
+                backend = regions["us-east-1"] if "us-east-1" in regions else regions["aws"]
+            else:
+                backend = backend_dict["global"]
+            for url, method_to_execute in backend.urls.items():
+                if re.compile(url).match(clean_url):
+                    return tuple(matching), method_to_execute
+        return None
+
+    def process_request(self, request):
+        parsed_url, _ = stubber.get_equivalent_url_in_aws_domain(request.url)
+        clean_url = f"{parsed_url.scheme}://{parsed_url.netloc}{parsed_url.path}"
+        found = None if stubber.passthrough_url(clean_url) else resolve(clean_url)
+        if found is None:
+            return original(self, request)  # moto's own answer: passthrough, 404, or a URL it does not serve
+        services, method_to_execute = found
+        for service in services:  # the checks moto makes on its way to the serving service
+            if stubber.passthrough_service(service):
+                return None
+            if not stubber.service_whitelisted(service):
+                raise stubber.ServiceNotWhitelisted(service)
+        from moto.core.exceptions import HTTPException
+        from moto.moto_api import recorder
+
+        normalized_request = stubber.normalize_request(request)
+        try:
+            recorder._record_request(normalized_request)
+            return method_to_execute(normalized_request, normalized_request.raw_url, normalized_request.headers)
+        except HTTPException as error:
+            return error.code, error.get_headers(), error.get_body()
+
+    BotocoreStubber.process_request = process_request
+
+
+def _sign_intercepted_requests_cheaply() -> None:
+    """SigV4 signed every in-process request (hashing the body, canonicalising the headers) for moto to ignore.
+
+    A request to ``*.amazonaws.com`` made while the engine's ``mock_aws`` is active never leaves the process:
+    moto answers it and reads from the ``Authorization`` header only the access key and the region (moto checks
+    signatures only when its IAM authentication is switched on, which the engine never does). Such requests
+    get the same headers (``X-Amz-Date``, ``Authorization`` with credential scope and signed headers) with an
+    all-zero signature. Everything else (S3's own signer, presigned URLs, requests to the ``serve`` endpoint
+    or that moto passes through) is signed as before.
+    """
+    from botocore import auth
+    from moto import settings
+    from moto.core import config
+    from moto.core.models import botocore_stubber
+
+    original = auth.SigV4Auth.add_auth
+    unchecked = "0" * 64
+
+    def intercepted(url: str) -> bool:
+        if not botocore_stubber.enabled or not math.isinf(settings.INITIAL_NO_AUTH_ACTION_COUNT):
+            return False
+        passthrough = config.default_user_config.get("core", {}).get("passthrough", {})
+        if passthrough.get("services") or passthrough.get("urls"):
+            return False
+        host = url.split("/", 3)[2].rsplit(":", 1)[0] if "://" in url else ""
+        return host.endswith(".amazonaws.com")
+
+    def add_auth(self, request) -> None:
+        if type(self) is not auth.SigV4Auth or not intercepted(request.url):
+            return original(self, request)
+        if self.credentials is None:
+            raise auth.NoCredentialsError()
+        request.context["timestamp"] = auth.get_current_datetime().strftime(auth.SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        # The header botocore's _inject_signature_to_request writes, with the signed headers named as it names them.
+        signed = {name.lower().strip() for name in request.headers if name.lower() not in auth.SIGNED_HEADERS_BLACKLIST}
+        request.headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.scope(request)}, "
+                                            f"SignedHeaders={';'.join(sorted(signed | {'host'}))}, "
+                                            f"Signature={unchecked}")
+        return None
+
+    auth.SigV4Auth.add_auth = add_auth
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_request_class() -> type:
+    from moto.core.request import Request
+
+    class PlainRequest(Request):
+        """A request built from a plain URL: its raw URL is that URL (werkzeug rebuilt it, twice per request)."""
+
+        raw_url = property(lambda self: self._plain_raw_url)
+
+    return PlainRequest
+
+
+def _plain_request(cls: type, environ: dict[str, Any], url: str) -> Any:
+    from urllib.parse import urlparse
+
+    from moto.core.request import Request
+
+    plain = urlparse(url)
+    if cls is not Request or environ["HTTP_HOST"] != plain.netloc:  # a subclass, or a Host header of its own
+        return cls(environ)
+    request = _plain_request_class()(environ)
+    request._plain_raw_url = f"{plain.scheme}://{plain.netloc}{plain.path}" + (f"?{plain.query}" if plain.query else "")
+    return request
+
+
+def _build_plain_requests_directly() -> None:
+    """Moto turned each intercepted request into a werkzeug request through werkzeug's test ``EnvironBuilder``.
+
+    For the requests SDK clients send (bytes, text or no body, an ASCII URL with nothing to quote or decode) the WSGI
+    environment is built here as ``EnvironBuilder`` builds it, key for key and in the same order; any other
+    request (a streamed or chunked body, a path with ``%`` or non-ASCII characters…) still goes through werkzeug.
+    """
+    import re
+    import sys
+    from io import BytesIO
+    from urllib.parse import urlparse
+
+    from moto.core import request as moto_request
+
+    global werkzeug_from_primitives  # noqa: PLW0603 - kept for the equivalence test
+    original = werkzeug_from_primitives = moto_request.Request.from_primitives.__func__
+    plain_path = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,/:;=@]*")
+    plain_host = re.compile(r"[a-z0-9.\-]+(?::[1-9][0-9]*)?")
+    newline = re.compile(r"[\r\n]")
+
+    def header_items(headers: Any) -> list[tuple[str, str]] | None:
+        items = []
+        for key, raw in headers.items():
+            value = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            if newline.search(value):
+                return None  # werkzeug refuses it: let it
+            if key.lower() not in ("transfer-encoding", "content-length"):
+                items.append((key, value))
+        return items
+
+    def body_stream(body: bytes | None, mimetype: str | None) -> tuple[BytesIO, str | None] | None:
+        if body:
+            return BytesIO(body), str(len(body))
+        if mimetype == "multipart/form-data":
+            return None
+        if mimetype == "application/x-www-form-urlencoded":
+            return BytesIO(b""), "0"
+        return BytesIO(), None
+
+    def environ_for(method: str, url: str, headers: Any, body: Any) -> dict[str, Any] | None:
+        parsed = urlparse(url)
+        if isinstance(body, str):
+            body = body.encode()  # as werkzeug encodes a text body (query-protocol APIs send one)
+        items = header_items(headers) if body is None or isinstance(body, bytes) else None
+        if (items is None or parsed.scheme not in ("http", "https") or parsed.params or parsed.fragment
+                or not plain_host.fullmatch(parsed.netloc) or not plain_path.fullmatch(parsed.path)
+                or parsed.path.startswith("//") or not parsed.query.isascii()):
+            return None
+        content_type = next((value for key, value in items if key.lower() == "content-type"), None)
+        stream = body_stream(body, content_type.partition(";")[0].strip() if content_type else None)
+        if stream is None:
+            return None
+        server_name, _, port = parsed.netloc.partition(":")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": parsed.path,
+            "QUERY_STRING": parsed.query, "REQUEST_URI": parsed.path, "RAW_URI": parsed.path,
+            "SERVER_NAME": server_name, "SERVER_PORT": port or ("443" if parsed.scheme == "https" else "80"),
+            "HTTP_HOST": parsed.netloc, "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.version": (1, 0),
+            "wsgi.url_scheme": parsed.scheme, "wsgi.input": stream[0], "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        if content_type is not None:
+            environ["CONTENT_TYPE"] = content_type
+        if stream[1] is not None:
+            environ["CONTENT_LENGTH"] = stream[1]
+        combined: dict[str, list[str]] = {}
+        for key, value in items:
+            if key.lower() != "content-type":
+                combined.setdefault(f"HTTP_{key.upper().replace('-', '_')}", []).append(value)
+        environ.update((key, ", ".join(values)) for key, values in combined.items())
+        return environ
+
+    def from_primitives(cls, method: str, url: str, headers: Any, body: Any = None):
+        environ = environ_for(method, url, headers, body)
+        if environ is None:
+            return original(cls, method, url, headers, body)
+        request = _plain_request(cls, environ, url)
+        request.environ[moto_request.PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {
+            moto_request.environ_key_for_header(key): key
+            for key in headers if moto_request.should_preserve_original_header_name(key)
+        }
+        request.environ.setdefault("CONTENT_LENGTH", "0")
+        return request
+
+    moto_request.Request.from_primitives = classmethod(from_primitives)
+
+
+def _list_moto_modules_once() -> None:
+    """The HTTP endpoint listed moto's package folder (a directory read and ~150 ``stat`` calls) per request.
+
+    moto's server checks whether the ``Host`` header names one of its service packages; the folder does not change
+    while the process runs, so it is listed once.
+    """
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
+def _send_sqs_messages_without_recounting_the_queue() -> None:
+    """SendMessage and ReceiveMessage computed every queue attribute (counting all its messages) to read one.
+
+    moto's ``send_message`` asks ``queue.attributes`` only for ``ContentBasedDeduplication``, and receiving asks,
+    for each message, ``get_queue_attributes`` for ``MessageRetentionPeriod``; building that dict walks every
+    message in the queue, so each send and each message received cost more the fuller the queue (9 ms a send
+    at 200 messages). Both now read the one attribute as ``queue.attributes`` gives it (moto 5.2.5's code
+    otherwise).
+    """
+    import hashlib
+    import string
+
+    from moto.moto_api._internal import mock_random as random
+    from moto.sqs import models as sqs
+
+    def content_based_deduplication(queue: Any) -> Any:
+        if not queue.fifo_queue:
+            return None  # not among a standard queue's attributes
+        value = queue.content_based_deduplication
+        return str(value).lower() if isinstance(value, bool) else value
+
+    def send_message(self, queue_name: str, message_body: str, message_attributes: dict[str, Any] | None = None,
+                     delay_seconds: int | None = None, deduplication_id: str | None = None,
+                     group_id: str | None = None, system_attributes: dict[str, Any] | None = None,
+                     validate_group_id: bool = True) -> Any:
+        queue = self.get_queue(queue_name)
+        self._validate_message(queue, message_body=message_body, delay_seconds=int(delay_seconds or 0),
+                               deduplication_id=deduplication_id, group_id=group_id,
+                               validate_group_id=validate_group_id)
+        delay_seconds = int(delay_seconds) if delay_seconds is not None else queue.delay_seconds
+        message = sqs.Message(str(random.uuid4()), message_body, system_attributes)
+        if content_based_deduplication(queue) == "true":
+            message.deduplication_id = hashlib.sha256(message_body.encode("utf-8")).hexdigest()
+        if deduplication_id is not None:
+            message.deduplication_id = deduplication_id
+            message.sequence_number = "".join(random.choice(string.digits) for _ in range(20))
+        if group_id is not None:
+            message.group_id = group_id
+        if message_attributes:
+            message.message_attributes = message_attributes
+        if delay_seconds > sqs.MAXIMUM_MESSAGE_DELAY:
+            raise sqs.InvalidParameterValue(
+                f"Value {delay_seconds} for parameter DelaySeconds is invalid. "
+                "Reason: DelaySeconds must be >= 0 and <= 900."
+            )
+        message.mark_sent(delay_seconds=delay_seconds)
+        queue.add_message(message)
+        return message
+
+    def is_message_valid_based_on_retention_period(self, queue_name: str, message: Any) -> bool:
+        # moto asked get_queue_attributes for MessageRetentionPeriod, which built the whole dict three times.
+        retention_period = self.get_queue(queue_name).message_retention_period
+        return retention_period + message.sent_timestamp / 1000 > sqs.unix_time()
+
+    sqs.SQSBackend.send_message = send_message
+    sqs.SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+
+
+def _one_sns_signing_certificate() -> None:
+    """SNS generated an RSA key per subscription and built and signed a new certificate for every message.
+
+    As in AWS, every message of a region is now signed with one key whose certificate stays at one
+    ``SigningCertURL``, made on the first message; each message still carries its own SHA256withRSA
+    ``Signature`` over the fields AWS signs (moto left out the Subject), which that certificate verifies.
+    """
+    import base64
+    import datetime
+
+    import cryptography.x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.x509.oid import NameOID
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
+    from moto.moto_api._internal import mock_random
+    from moto.sns import models as sns
+
+    signers: dict[str, tuple[Any, str, bytes]] = {}
+    lock = threading.Lock()
+
+    def signer(region: str) -> tuple[Any, str, bytes]:
+        with lock:
+            if region not in signers:
+                key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                name = cryptography.x509.Name
+                attribute = cryptography.x509.NameAttribute
+                certificate = (
+                    cryptography.x509.CertificateBuilder()
+                    .subject_name(name([attribute(NameOID.COMMON_NAME, "sns.amazonaws.com")]))
+                    .issuer_name(name([attribute(NameOID.COUNTRY_NAME, "US"),
+                                       attribute(NameOID.ORGANIZATION_NAME, "Amazon"),
+                                       attribute(NameOID.COMMON_NAME, "Amazon RSA 2048 M01")]))
+                    .public_key(key.public_key())
+                    .serial_number(cryptography.x509.random_serial_number())
+                    .not_valid_before(utcnow())
+                    .not_valid_after(utcnow() + datetime.timedelta(days=365))
+                    .sign(key, hashes.SHA256())
+                )
+                key_name = f"SimpleNotificationService-{str(mock_random.uuid4()).replace('-', '')}.pem"
+                signers[region] = (key, key_name, certificate.public_bytes(serialization.Encoding.PEM))
+            return signers[region]
+
+    def get_post_data(self, message: str, message_id: str, subject: str | None,
+                      message_attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+        region = self.topic.sns_backend.region_name
+        key, key_name, pem = signer(region)
+        # Served, unauthenticated, from the default account's backend (as moto serves each message's certificate);
+        # registered again after a reset.
+        sns.sns_backends[DEFAULT_ACCOUNT_ID][region]._message_public_keys.setdefault(key_name, pem)
+        timestamp = iso_8601_datetime_with_milliseconds()
+        # As AWS signs a notification: the Subject too when there is one (moto left it out).
+        string_to_sign = "".join(f"{name}\n{value}\n" for name, value in (
+            ("Message", message), ("MessageId", message_id), ("Subject", subject), ("Timestamp", timestamp),
+            ("TopicArn", self.topic.arn), ("Type", "Notification")) if name != "Subject" or subject)
+        signature = key.sign(string_to_sign.encode("UTF-8"), padding.PKCS1v15(), hashes.SHA256())
+        post_data: dict[str, Any] = {
+            "Type": "Notification",
+            "MessageId": message_id,
+            "TopicArn": self.topic.arn,
+            "Message": message,
+            "Timestamp": timestamp,
+            "SignatureVersion": "2",
+            "Signature": base64.b64encode(signature).decode("utf-8"),
+            "SigningCertURL": f"https://sns.{region}.amazonaws.com/{key_name}",
+            "UnsubscribeURL": f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:"
+                              f"us-east-1:{self.account_id}:{self.topic.name}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+        }
+        if subject:
+            post_data["Subject"] = subject
+        if message_attributes:
+            post_data["MessageAttributes"] = message_attributes
+        return post_data
+
+    sns.Subscription.get_post_data = get_post_data
+
+
+def _deliver_rule_events_to_topics_in_process() -> None:
+    """A rule's delivery to an SNS topic went through a whole SDK call for moto to decode again.
+
+    The event (a kilobyte of JSON) was query-encoded byte by byte, signed, decoded by moto's Publish action and
+    answered in XML for nobody to read. The delivery now makes the call moto's Publish action makes on its
+    SNS backend, when that call is the whole of it: a standard topic of the caller's account, a message within
+    SNS's size limit. Anything else, and a delivery that fails, goes through the SDK as before, so a failure
+    reaches the rule's retries and dead-letter queue with the API's error.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns import models as sns
+
+    from local.emulation import eventbridge
+
+    original = eventbridge.deliver_to_target
+
+    def deliver_to_target(target_arn: str, payload: str, target: Any) -> None:
+        parts = target_arn.split(":")
+        if len(parts) == 6 and parts[2] == "sns" and parts[4] == DEFAULT_ACCOUNT_ID:
+            backend = sns.sns_backends[DEFAULT_ACCOUNT_ID][parts[3]]
+            topic = backend.topics.get(target_arn)
+            if topic is not None and not topic.fifo_topic and len(payload) <= sns.MAXIMUM_MESSAGE_LENGTH:
+                try:
+                    backend.publish(payload, arn=target_arn, message_attributes={})
+                    return
+                except Exception:  # a subscriber failed: the SDK call below fails with the API's error
+                    pass  # (and delivers again, as the rule's own retry of a failed delivery does)
+        original(target_arn, payload, target)
+
+    eventbridge.deliver_to_target = deliver_to_target
+
+
+def install() -> None:
+    """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
+    _cache_response_method_names()
+    _draw_request_ids_in_one_pass()
+    _look_for_request_ids_only_where_there_are()
+    _pick_response_attributes_by_known_names()
+    _resolve_request_urls_once()
+    _sign_intercepted_requests_cheaply()
+    _build_plain_requests_directly()
+    _list_moto_modules_once()
+    _send_sqs_messages_without_recounting_the_queue()
+    _one_sns_signing_certificate()
+    _deliver_rule_events_to_topics_in_process()
