@@ -141,7 +141,8 @@ _EXPECTED = {
 }
 
 
-def _is(value: Any, type_name: str) -> bool:  # noqa: PLR0911 - one branch per shape type
+def has_type(value: Any, type_name: str, numeric_timestamps: bool = True) -> bool:  # noqa: PLR0911 - one per type
+    """``value`` is JSON of the model's ``type_name``; a timestamp may be epoch seconds unless told otherwise."""
     if type_name in ("structure", "map"):
         return isinstance(value, dict)
     if type_name == "list":
@@ -155,7 +156,8 @@ def _is(value: Any, type_name: str) -> bool:  # noqa: PLR0911 - one branch per s
     if type_name == "boolean":
         return isinstance(value, bool)
     if type_name == "timestamp":
-        return isinstance(value, str | int | float) and not isinstance(value, bool)
+        return isinstance(value, str) or (numeric_timestamps and isinstance(value, int | float)
+                                          and not isinstance(value, bool))
     return True
 
 
@@ -214,9 +216,9 @@ class ShapeChecker:
         if self.is_dynamic(value) or names in self.any_json:
             return []
         type_name = shape.type_name if shape is not None else "structure"
-        if not _is(value, type_name):
+        if not has_type(value, type_name):
             fix = f"write {_EXPECTED[type_name]}"
-            if isinstance(value, str) and _is(_literal(value), type_name):
+            if isinstance(value, str) and has_type(_literal(value), type_name):
                 fix = f"write {value} without quotes"
             return [(path, f"{_where(path)} is {describe(value)} but {self.what} wants {_EXPECTED[type_name]} there",
                      fix)]

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from local.engine.api_models import ANY_JSON, ShapeChecker, _is, describe, operation_model
+from local.engine.api_models import ANY_JSON, ShapeChecker, describe, has_type, operation_model
 from local.validation.common import Problem, Project, Workflow
 from local.validation.integrations import Call, calls
 
@@ -140,7 +140,7 @@ def _return_problems(  # noqa: PLR0911 - one branch per kind of integration
             if expected == "unknown":
                 problems.append(Problem(file, call.state, f"{label}: {key} is not a field of a lambda:invoke result",
                                         "keep StatusCode, Payload, ExecutedVersion, FunctionError, LogResult"))
-            elif expected and not _is(item, expected):
+            elif expected and not has_type(item, expected):
                 wanted = {"integer": "an integer", "structure": "an object"}.get(expected, "a string")
                 problems.append(Problem(file, call.state, f"{label}: {key} is {describe(item)}, not {wanted}",
                                         "fix its type"))

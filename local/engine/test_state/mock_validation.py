@@ -18,6 +18,7 @@ from typing import Any
 from local.engine.api_models import (
     ANY_JSON,
     OPTIMISED_SERVICES,
+    has_type,
     is_sdk_service,
     operation_model,
     parse_resource,
@@ -38,22 +39,6 @@ def _sfn_cased(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _type_ok(value: Any, type_name: str) -> bool:  # noqa: PLR0911 - one branch per shape type
-    if type_name in ("string", "timestamp", "blob"):
-        return isinstance(value, str)
-    if type_name in ("integer", "long"):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if type_name in ("float", "double"):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if type_name == "boolean":
-        return isinstance(value, bool)
-    if type_name == "list":
-        return isinstance(value, list)
-    if type_name in ("map", "structure"):
-        return isinstance(value, dict)
-    return True
-
-
 def _check_limits(value: Any, shape: Any, name: str) -> None:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if shape.type_name in ("string", "blob"):
@@ -71,7 +56,7 @@ def _check_limits(value: Any, shape: Any, name: str) -> None:
 def _check(value: Any, shape: Any, name: str, path: tuple, strict: bool, any_json: set[tuple]) -> None:
     if path in any_json or shape.type_name == "document":
         return
-    if not _type_ok(value, shape.type_name):
+    if not has_type(value, shape.type_name, numeric_timestamps=False):  # AWS wants ISO 8601 text
         if not path:
             raise MockResultError(f"{PREFIX}The mocked result must be {_EXPECTED[shape.type_name]}")
         raise MockResultError(f"{PREFIX}Field '{name}' must be {_EXPECTED.get(shape.type_name, 'valid')}")
