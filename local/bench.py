@@ -143,7 +143,7 @@ def _reference_runner(machines: dict[str, dict], seconds: float, stock: bool) ->
                                           definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
 
         def run(arn: str = arn, name: str = name) -> None:
-            # Named: stock moto gives every unnamed execution the same ARN (engine-facts, defect 4).
+            # Named: stock moto gives every unnamed execution the same ARN (see local.engine.executions).
             execution = client.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex,
                                                input=json.dumps({"id": instance}))
             if not stock:
