@@ -3,7 +3,8 @@
 - :func:`_send_sqs_messages_without_recounting_the_queue`: SQS counted the whole queue on every send and for
   every message received;
 - :func:`_one_sns_signing_certificate`: SNS made an RSA key per subscription and a certificate per message;
-- :func:`_deliver_rule_events_to_topics_in_process`: a rule's delivery to a topic was a whole SDK round trip.
+- :func:`_deliver_rule_events_to_topics_in_process`: a rule's delivery to a topic was a whole SDK round trip;
+- :func:`_match_event_patterns_without_reencoding`: every rule of a bus encoded and decoded each event again.
 
 Each has a test in ``tests/unit/test_fast_paths.py``.
 """
@@ -182,8 +183,31 @@ def _deliver_rule_events_to_topics_in_process() -> None:
     eventbridge.deliver_to_target = deliver_to_target
 
 
+#: moto's own ``EventPattern.matches_event``, kept by :func:`_match_event_patterns_without_reencoding`.
+moto_matches_event: Any = None
+
+
+def _match_event_patterns_without_reencoding() -> None:
+    """Each rule of a bus turned the event into JSON text and back before matching its pattern against it.
+
+    The event moto hands the rules is made of JSON values already (the decoded ``Detail``, strings, the
+    ``Resources`` list, a number or the ``Time`` given), so the round trip gave an equal copy that the matching
+    only reads. The pattern is now matched against the event itself.
+    """
+    from moto.events.models import EventPattern
+
+    global moto_matches_event  # noqa: PLW0603 - kept for the test that compares the two
+    moto_matches_event = EventPattern.matches_event
+
+    def matches_event(self, event: Any) -> bool:
+        return not self._pattern or self._does_event_match(self._flatten_dict(event), self._pattern)
+
+    EventPattern.matches_event = matches_event
+
+
 def install() -> None:
     """Install the service fast paths."""
+    _match_event_patterns_without_reencoding()
     _send_sqs_messages_without_recounting_the_queue()
     _one_sns_signing_certificate()
     _deliver_rule_events_to_topics_in_process()

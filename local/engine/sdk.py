@@ -19,11 +19,20 @@ import botocore.session
 from botocore.config import Config
 from botocore.response import StreamingBody
 
+_boto_services_lock = threading.Lock()
+
 
 @functools.lru_cache(maxsize=1)
-def _boto_services() -> tuple[dict[str, str], botocore.session.Session]:
+def _listed_boto_services() -> tuple[dict[str, str], botocore.session.Session]:
     session = botocore.session.get_session()
     return {name.replace("-", ""): name for name in session.get_available_services()}, session
+
+
+def _boto_services() -> tuple[dict[str, str], botocore.session.Session]:
+    # Listing the models reads hundreds of folders: the first executions of a burst waited for one another's
+    # listing instead of each listing them again.
+    with _boto_services_lock:
+        return _listed_boto_services()
 
 
 @functools.lru_cache(maxsize=256)

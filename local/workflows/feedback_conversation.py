@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Callable
@@ -96,13 +97,9 @@ class _FeedbackHarness(Harness):
         "RecordConversationFailure": Target("sms-outage", unset=("record", "failedState", "failureError")),
     }
     _waits = {"WaitForRating": "RATING", "WaitForCallbackAnswer": "CALLBACK"}
-    _phones: set[str] = set()
 
     def prepare(self, scenario: Scenario) -> Run:
-        phone = f"+1206{uuid.uuid4().int % 10**7:07d}"
-        while phone in self._phones:
-            phone = f"+1206{uuid.uuid4().int % 10**7:07d}"
-        self._phones.add(phone)
+        phone = new_phone_number()
         appointment, name = f"REL-{uuid.uuid4().hex[:16]}", new_name()
         return Run({"appointmentId": appointment, "customerName": "Reliability Customer", "customerPhone": phone},
                    name, {"appointment": appointment, "phone": phone, "execution": name},
@@ -186,6 +183,17 @@ class _FeedbackHarness(Harness):
         else:
             expected = {"status": "FAILED", "error": "FeedbackConversation.RecordNotSaved", **recorded}
         return expected
+
+
+#: Numbers handed out in this process. The SMS outbox is shared by every conversation and a phone's questions are
+#: found by number: two conversations with one number answered each other's questions and one waited for ever
+#: (numbers drawn at random collided now and then).
+_PHONE_NUMBERS = itertools.count(1)
+
+
+def new_phone_number() -> str:
+    """A US number (E.164) no other conversation of this process has."""
+    return f"+1206{next(_PHONE_NUMBERS) % 10**7:07d}"
 
 
 def reply_to(stack: Stack, phone: str, question: dict[str, Any], body: str, inbound_id: str | None = None) -> dict:
@@ -291,7 +299,7 @@ def play_conversation(  # noqa: PLR0915 - one branch per kind of step
 
 def _start_conversation_twice(stack: Stack) -> DuplicateResult:
     events, bus = stack.client("events"), stack.resource("ApplicationEventBus")
-    phone, appointment = f"+1206{uuid.uuid4().int % 10**7:07d}", f"DUP-{uuid.uuid4().hex[:12]}"
+    phone, appointment = new_phone_number(), f"DUP-{uuid.uuid4().hex[:12]}"
     detail = {"appointmentId": appointment, "customerName": "Duplicate Check", "customerPhone": phone}
     before = set(stack.executions(WORKFLOW))
     for _ in range(2):  # the AppointmentCompleted event delivered twice
@@ -323,7 +331,7 @@ def _await_registration(stack: Stack, message_id: str) -> None:
 
 
 def _reply_twice(stack: Stack) -> DuplicateResult:
-    phone, appointment = f"+1206{uuid.uuid4().int % 10**7:07d}", f"DUP-{uuid.uuid4().hex[:12]}"
+    phone, appointment = new_phone_number(), f"DUP-{uuid.uuid4().hex[:12]}"
     arn = stack.start(WORKFLOW, {"appointmentId": appointment, "customerName": "Duplicate Check",
                                                  "customerPhone": phone})
     question = stack.eventually(lambda: [m for m in stack.sent_sms if m["DestinationPhoneNumber"] == phone],
@@ -378,9 +386,8 @@ class _FeedbackConversationDriver(Driver):
         sns, ddb = stack.client("sns"), stack.client("dynamodb")
 
         def make_input() -> dict[str, str]:
-            number = f"+1425{uuid.uuid4().int % 10**7:07d}"
             return {"appointmentId": f"SCENARIO-{uuid.uuid4().hex[:10]}", "customerName": "Sam",
-                    "customerPhone": number}
+                    "customerPhone": new_phone_number()}
 
         def answer(replies: list[str]) -> Callable[[str, Any], None]:
             def drive(_arn: str, payload: dict[str, str]) -> None:

@@ -23,6 +23,9 @@ EXPECT_TIMEOUT_MS = 20_000  # bound of every wait on the page (executions end in
 ROLE = "arn:aws:iam::123456789012:role/console-test"
 FEEDBACK_EVENTS = ROOT / "workflows/feedback-conversation/events"
 
+# One worker takes the whole module: Chromium (module fixture) starts once.
+pytestmark = pytest.mark.xdist_group("console")
+
 
 @pytest.fixture(scope="module")
 def browser():

@@ -24,6 +24,9 @@ NAME = next(name for name in ["order-notification", *(f"order-notification-{n}" 
             if not (ROOT / "workflows" / name).exists())
 NAMES = Names(NAME)
 
+# One worker takes the whole module: the scaffolded copy (module fixture) is made once.
+pytestmark = pytest.mark.xdist_group("new-workflow")
+
 
 def run(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(root), "LOCAL_FUNCTION_LOG_LEVEL": "WARNING"}
@@ -69,7 +72,8 @@ def test_new_workflow_validates_and_is_lint_clean(project):
 
 def test_new_workflows_tests_and_the_reliability_checks_pass(project):
     """Its scenario tests, the registry and security tests, and the reliability checks generated for it."""
-    done = run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    # One process: two xdist workers would each start a stack for these few tests.
+    done = run(project, sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
                f"tests/workflows/test_{NAMES.module}.py", "tests/unit/test_registry.py", "tests/unit/test_security.py",
                "tests/reliability", "-k", f"{NAME} or {NAMES.module} or registry or security")
     assert done.returncode == 0, done.stdout[-3000:]

@@ -409,3 +409,31 @@ def test_rules_deliver_to_topics_and_dead_letter_what_they_cannot(stack):
     (lost,) = stack.eventually(lambda: sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"]).get("Messages"))
     assert json.loads(lost["Body"])["detail"] == {"n": 2}
     assert lost["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NotFoundException"
+
+
+EVENT = {"version": "0", "id": "e1", "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
+         "account": "123456789012", "time": 1767225600.5, "region": "us-east-1",
+         "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-1"],
+         "detail": {"instance-id": "i-1", "state": "stopped", "tags": {"Name": "web"}, "cpu": 2, "spot": False,
+                    "zones": ["a", "b"], "nothing": None, "empty": {}}}
+
+
+@pytest.mark.parametrize("pattern", [
+    {}, {"source": ["aws.ec2"]}, {"source": ["aws.s3"]}, {"detail": {"state": ["stopped", "terminated"]}},
+    {"detail": {"tags": {"Name": [{"prefix": "we"}]}}}, {"detail": {"cpu": [{"numeric": [">", 1]}]}},
+    {"detail": {"spot": [False]}}, {"detail": {"zones": ["b"]}}, {"detail": {"nothing": [None]}},
+    {"detail": {"missing": [{"exists": False}]}}, {"detail": {"state": [{"anything-but": "running"}]}},
+    {"resources": [{"suffix": "/i-1"}]}, {"$or": [{"source": ["aws.s3"]}, {"detail": {"cpu": [2]}}]},
+    {"detail-type": [{"equals-ignore-case": "ec2 instance state-change notification"}]},
+    {"detail": {"state": ["running"]}}, {"detail": {"cpu": [{"numeric": [">", 2]}]}},
+    {"detail": {"instance-id": [{"exists": False}]}}, {"detail": {"tags": {"Name": [{"prefix": "db"}]}}},
+    {"detail": {"spot": [True]}}, {"detail": {"zones": ["c"]}}, {"resources": [{"suffix": "/i-2"}]},
+])
+def test_rules_match_events_as_moto_matched_them(stack, pattern):
+    """A rule's pattern matches an event (EC2 state change, every kind of JSON value) exactly when moto said so."""
+    from moto.events.models import EventPattern
+
+    from local.emulation import fast_services
+
+    rule_pattern = EventPattern.load(json.dumps(pattern))
+    assert rule_pattern.matches_event(copy.deepcopy(EVENT)) == fast_services.moto_matches_event(rule_pattern, EVENT)
