@@ -17,6 +17,8 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
   in-process and never checks;
 - :func:`_build_plain_requests_directly`: moto built each request object through werkzeug's test client;
 - :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
+- :func:`_serialize_dynamodb_attribute_values_directly`: moto's serializer looked each of the ten members of
+  every DynamoDB attribute value up through its attribute picker;
 - :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed.
 
 Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto gave without it.
@@ -361,6 +363,64 @@ def _list_moto_modules_once() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
+#: moto's JSON structure serializer, kept by :func:`_serialize_dynamodb_attribute_values_directly`.
+moto_serialize_structure: Callable[..., Any] | None = None
+
+
+def _serialize_dynamodb_attribute_values_directly() -> None:
+    """Every DynamoDB attribute value in a response went through moto's generic structure serializer.
+
+    An ``AttributeValue`` has ten members (``S``, ``N``, ``B``, ``SS``…); for each, the serializer asked its
+    attribute picker for the value under every name it might have, so a scan of a few hundred items spent most of
+    its time there (a third of ``serve``'s work under the SMS load). An attribute value that is a plain dict,
+    keyed by member names only, with strings, booleans, bytes and nested plain values, is now written as the
+    serializer writes it: members in the model's order, ``None`` left out, blobs in base64, maps and lists
+    recursively. Anything else (another serializer's picker with response transformers, a value holding objects)
+    goes through moto's serializer.
+    """
+    from moto.core import serialize
+
+    global moto_serialize_structure  # noqa: PLW0603 - kept for the equivalence test
+    original = moto_serialize_structure = serialize.BaseJSONSerializer._serialize_type_structure
+    not_plain = object()
+    plain_types = {"string": (str,), "boolean": (bool,), "blob": (str, bytes)}
+
+    def written(serializer: Any, shape: Any, value: Any) -> Any:
+        """``value`` as the serializer writes it for ``shape``, or ``not_plain`` when moto must write it."""
+        kind = shape.type_name
+        if kind in plain_types:
+            if type(value) not in plain_types[kind]:
+                return not_plain
+            return serializer._base64(value) if kind == "blob" else value
+        if kind == "list" and type(value) is list:
+            parts = [written(serializer, shape.member, item) for item in value]
+            return not_plain if any(part is not_plain for part in parts) else parts
+        if kind == "map" and type(value) is dict and "" not in value:  # moto writes an empty key's members inline
+            parts = {name: written(serializer, shape.value, item) for name, item in value.items()}
+            return not_plain if any(part is not_plain for part in parts.values()) else parts
+        if (kind == "structure" and shape.name == "AttributeValue" and type(value) is dict
+                and shape.members.keys() >= value.keys()):
+            parts = {name: written(serializer, member, value[name])
+                     for name, member in shape.members.items() if value.get(name) is not None}
+            return not_plain if any(part is not_plain for part in parts.values()) else parts
+        return not_plain
+
+    def serialize_type_structure(self, serialized, value, shape, key) -> None:
+        if (shape.name == "AttributeValue" and type(value) is dict and self.MAP_TYPE is dict
+                and not getattr(self._value_picker, "response_transformers", None)
+                and "dynamodb" in self.service_model.endpoint_prefix):
+            answer = written(self, shape, value)
+            if answer is not not_plain:
+                if key:
+                    serialized[self.get_serialized_name(shape, key)] = answer
+                else:  # as moto: the members go into the object being written
+                    serialized.update(answer)
+                return
+        original(self, serialized, value, shape, key)
+
+    serialize.BaseJSONSerializer._serialize_type_structure = serialize_type_structure
+
+
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
     from local.emulation import fast_services
@@ -374,3 +434,4 @@ def install() -> None:
     _sign_intercepted_requests_cheaply()
     _build_plain_requests_directly()
     _list_moto_modules_once()
+    _serialize_dynamodb_attribute_values_directly()
