@@ -9,16 +9,13 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
   every request;
 - :func:`_draw_request_ids_in_one_pass`, :func:`_look_for_request_ids_only_where_there_are`: each response's
   request id took 52 calls to ``random.choice`` and a regular expression run over the whole body;
-- :func:`_pick_response_attributes_by_known_names`: moto's serializer worked out, per response member, which
-  attribute names to look for;
 - :func:`_resolve_request_urls_once`: moto matched each URL against every service's patterns, then rebuilt
   and recompiled the service's URL table, on every request;
 - :func:`_sign_intercepted_requests_cheaply`: SigV4 signatures were computed for requests moto intercepts
   in-process and never checks;
 - :func:`_build_plain_requests_directly`: moto built each request object through werkzeug's test client;
 - :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
-- :func:`_serialize_dynamodb_attribute_values_directly`: moto's serializer looked each of the ten members of
-  every DynamoDB attribute value up through its attribute picker;
+- :mod:`local.emulation.fast_responses`: moto's response serializer looking every member of every answer up;
 - :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed.
 
 Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto gave without it.
@@ -88,50 +85,6 @@ def _draw_request_ids_in_one_pass() -> None:
         return random_str.lower() if lower_case else random_str
 
     MotoRandom.get_random_string = get_random_string
-
-
-def _pick_response_attributes_by_known_names() -> None:
-    """Moto's serializer worked out, for every member of every response, which attribute names to try.
-
-    The names (the member's own, its snake_case form, aliases from the botocore shape, the parent shape and the
-    object's class) depend only on the object's class and its ``Meta`` aliases, the member's shape and its name;
-    they are kept per such combination. Objects with their own ``Meta`` are worked out each time, as before.
-    """
-    from moto.core import serialize
-
-    names: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-    def possible_keys(picker: Any, context: Any) -> tuple[str, ...]:
-        obj, shape = context.obj, context.shape
-        if "Meta" in getattr(obj, "__dict__", ()):
-            return tuple(picker.get_possible_keys(context))
-        kind, parent = type(obj), getattr(shape, "parent", None)
-        meta = getattr(kind, "Meta", None)
-        key = (type(picker), tuple(picker.alias_providers), kind, id(meta), id(shape), id(parent), context.key)
-        found = names.get(key)
-        if found is None:
-            keys = tuple(picker.get_possible_keys(context))
-            if len(names) < 65536:
-                names[key] = (keys, shape, parent, meta)  # the objects are kept, so their ids stay theirs
-            return keys
-        return found[0]
-
-    def pick(self, context: Any) -> Any:
-        obj = context.obj
-        for possible_key in possible_keys(self, context):
-            value = serialize.get_value(obj, possible_key, serialize.MISSING)
-            if value is not serialize.MISSING:
-                break
-        else:
-            value = None
-        key_path = f"{context.key_path}.{context.key}"
-        for transform_path, transform in self.response_transformers.items():
-            if key_path.endswith(transform_path):
-                value = transform(value)
-                break
-        return value
-
-    serialize.AttributePicker.__call__ = pick
 
 
 def _resolve_request_urls_once() -> None:
@@ -363,75 +316,16 @@ def _list_moto_modules_once() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
-#: moto's JSON structure serializer, kept by :func:`_serialize_dynamodb_attribute_values_directly`.
-moto_serialize_structure: Callable[..., Any] | None = None
-
-
-def _serialize_dynamodb_attribute_values_directly() -> None:
-    """Every DynamoDB attribute value in a response went through moto's generic structure serializer.
-
-    An ``AttributeValue`` has ten members (``S``, ``N``, ``B``, ``SS``…); for each, the serializer asked its
-    attribute picker for the value under every name it might have, so a scan of a few hundred items spent most of
-    its time there (a third of ``serve``'s work under the SMS load). An attribute value that is a plain dict,
-    keyed by member names only, with strings, booleans, bytes and nested plain values, is now written as the
-    serializer writes it: members in the model's order, ``None`` left out, blobs in base64, maps and lists
-    recursively. Anything else (another serializer's picker with response transformers, a value holding objects)
-    goes through moto's serializer.
-    """
-    from moto.core import serialize
-
-    global moto_serialize_structure  # noqa: PLW0603 - kept for the equivalence test
-    original = moto_serialize_structure = serialize.BaseJSONSerializer._serialize_type_structure
-    not_plain = object()
-    plain_types = {"string": (str,), "boolean": (bool,), "blob": (str, bytes)}
-
-    def written(serializer: Any, shape: Any, value: Any) -> Any:
-        """``value`` as the serializer writes it for ``shape``, or ``not_plain`` when moto must write it."""
-        kind = shape.type_name
-        if kind in plain_types:
-            if type(value) not in plain_types[kind]:
-                return not_plain
-            return serializer._base64(value) if kind == "blob" else value
-        if kind == "list" and type(value) is list:
-            parts = [written(serializer, shape.member, item) for item in value]
-            return not_plain if any(part is not_plain for part in parts) else parts
-        if kind == "map" and type(value) is dict and "" not in value:  # moto writes an empty key's members inline
-            parts = {name: written(serializer, shape.value, item) for name, item in value.items()}
-            return not_plain if any(part is not_plain for part in parts.values()) else parts
-        if (kind == "structure" and shape.name == "AttributeValue" and type(value) is dict
-                and shape.members.keys() >= value.keys()):
-            parts = {name: written(serializer, member, value[name])
-                     for name, member in shape.members.items() if value.get(name) is not None}
-            return not_plain if any(part is not_plain for part in parts.values()) else parts
-        return not_plain
-
-    def serialize_type_structure(self, serialized, value, shape, key) -> None:
-        if (shape.name == "AttributeValue" and type(value) is dict and self.MAP_TYPE is dict
-                and not getattr(self._value_picker, "response_transformers", None)
-                and "dynamodb" in self.service_model.endpoint_prefix):
-            answer = written(self, shape, value)
-            if answer is not not_plain:
-                if key:
-                    serialized[self.get_serialized_name(shape, key)] = answer
-                else:  # as moto: the members go into the object being written
-                    serialized.update(answer)
-                return
-        original(self, serialized, value, shape, key)
-
-    serialize.BaseJSONSerializer._serialize_type_structure = serialize_type_structure
-
-
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
-    from local.emulation import fast_services
+    from local.emulation import fast_responses, fast_services
 
     fast_services.install()
+    fast_responses.install()
     _cache_response_method_names()
     _draw_request_ids_in_one_pass()
     _look_for_request_ids_only_where_there_are()
-    _pick_response_attributes_by_known_names()
     _resolve_request_urls_once()
     _sign_intercepted_requests_cheaply()
     _build_plain_requests_directly()
     _list_moto_modules_once()
-    _serialize_dynamodb_attribute_values_directly()

@@ -466,13 +466,47 @@ def test_dynamodb_items_are_written_as_motos_serializer_wrote_them(stack, items)
     from moto.core.serialize import JSONSerializer, XFormedAttributePicker
     from moto.core.utils import get_service_model
 
-    from local.emulation import fast_paths
+    from local.emulation import fast_responses
 
     class MotoSerializer(JSONSerializer):
-        _serialize_type_structure = fast_paths.moto_serialize_structure
+        _serialize_type_structure = fast_responses.moto_serialize_structure
 
     operation = get_service_model("dynamodb").operation_model("Scan")
     result = {"Items": items, "Count": len(items), "ScannedCount": len(items)}
     fast = JSONSerializer(operation, value_picker=XFormedAttributePicker()).serialize(copy.deepcopy(result))
     moto = MotoSerializer(operation, value_picker=XFormedAttributePicker()).serialize(copy.deepcopy(result))
     assert fast["body"] == moto["body"]
+
+
+def test_api_answers_are_the_ones_motos_serializer_wrote(stack, monkeypatch):
+    """After a call analysis and an image moderation ran: histories, descriptions, scans and listings are the same.
+
+    Each answer is asked for twice, through the engine's serializer and through moto's own, and compared as the
+    SDK reads it (every member, nested details, timestamps).
+    """
+    from moto.core import serialize
+
+    from local.emulation import fast_responses
+    from local.workflows import registry
+
+    journeys, _ = registry(stack.template.root, stack.template).journeys(
+        stack, ["call-center-analysis", "image-catalog"], main_only=True)
+    arns = [journey.run(stack) for journey in journeys]
+    sfn, ddb, events, ssm = (stack.client(name) for name in ("stepfunctions", "dynamodb", "events", "ssm"))
+    machine = sfn.describe_execution(executionArn=arns[0])["stateMachineArn"]
+    calls = [*((sfn.get_execution_history, {"executionArn": arn, "maxResults": 1000}) for arn in arns),
+             *((sfn.describe_execution, {"executionArn": arn}) for arn in arns),
+             (sfn.describe_state_machine, {"stateMachineArn": machine}),
+             (sfn.list_executions, {"stateMachineArn": machine}), (sfn.list_state_machines, {}),
+             (ddb.scan, {"TableName": stack.resource("ImageCatalogTable")}),
+             (ddb.describe_table, {"TableName": stack.resource("ImageCatalogTable")}),
+             (events.list_rules, {}), (ssm.describe_parameters, {})]
+
+    def answers() -> list:
+        return [{k: v for k, v in call(**kwargs).items() if k != "ResponseMetadata"} for call, kwargs in calls]
+
+    fast = answers()
+    monkeypatch.setattr(serialize.BaseJSONSerializer, "_serialize_type_structure",
+                        fast_responses.moto_serialize_structure)
+    assert answers() == fast
+    assert len(fast[0]["events"]) > 20 and fast[len(arns) * 2 + 3]["Items"]
