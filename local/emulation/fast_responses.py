@@ -21,8 +21,9 @@ from typing import Any
 #: Possible names of a member, per picker, object class, shape and member (see :func:`possible_keys`).
 _names: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
-#: moto's JSON structure serializer, kept for the equivalence tests.
+#: moto's structure serializers (every protocol's, and the JSON protocol's), kept for the equivalence tests.
 moto_serialize_structure: Callable[..., Any] | None = None
+moto_serialize_json_structure: Callable[..., Any] | None = None
 
 
 def possible_keys(picker: Any, context: Any) -> tuple[str, ...]:
@@ -100,13 +101,44 @@ def _plain_attribute_value_writer() -> Callable[[Any, Any, Any], Any]:
 NOT_PLAIN = object()
 
 
+#: A structure's members with the names the picker tries for each in a dict (see :func:`_member_names`).
+_members_of: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _member_names(serializer: Any, shape: Any, value: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
+    """Each member of ``shape``: its key, its shape, and the names a picker tries for it in a dict.
+
+    The names are ``None`` when one has a dot (the picker reads it as a path).
+    """
+    from moto.core import serialize
+
+    picker = serializer._value_picker
+    key = (type(picker), tuple(picker.alias_providers), id(shape))
+    found = _members_of.get(key)
+    if found is None:
+        members = []
+        for member_key, member_shape in shape.members.items():
+            member_shape.parent = shape
+            context = serialize.AttributePickerContext(
+                obj=value, key=member_key, shape=member_shape, operation_model=serializer.operation_model,
+                service_model=serializer.service_model, key_path="")
+            names = possible_keys(picker, context)
+            members.append((member_key, member_shape, None if any("." in name for name in names) else names))
+        found = tuple(members)
+        if len(_members_of) < 16384:
+            _members_of[key] = found
+            _members_of[(*key, "shape")] = (shape,)  # kept, so its id stays its own
+    return found
+
+
 def _serialize_structures_directly() -> None:
     """Structures held in plain dicts, and DynamoDB attribute values, written without the picker's round trips.
 
-    *Plain structures*: for a structure whose value is a ``dict``, written by a serializer whose members are
-    plain (JSON protocol, no header or URI members) and whose picker transforms nothing, each member is read
-    under the first of the picker's own names (:func:`possible_keys`) the dict holds, exactly as the picker
-    reads a dict; a name with a dot (a path, for the picker) sends that member through the picker.
+    *Plain structures* (every protocol but the REST ones, whose members may go to headers or the URI): for a
+    structure whose value is a ``dict``, each member is read under the first of the picker's own names
+    (:func:`possible_keys`) the dict holds, exactly as the picker reads a dict, and goes through the first of the
+    response's transformers whose path ends the member's, as the picker does; a name with a dot (a path, for the
+    picker) sends that member through the picker.
 
     *Attribute values* (DynamoDB): an ``AttributeValue`` that is a plain dict keyed by member names only, with
     strings, booleans, bytes and nested plain values, is written as the serializer writes it: members in the
@@ -117,37 +149,41 @@ def _serialize_structures_directly() -> None:
     """
     from moto.core import serialize
 
-    global moto_serialize_structure  # noqa: PLW0603 - kept for the equivalence tests
-    original = moto_serialize_structure = serialize.BaseJSONSerializer._serialize_type_structure
+    global moto_serialize_structure, moto_serialize_json_structure  # noqa: PLW0603 - kept for the tests
+    original = moto_serialize_structure = serialize.ResponseSerializer._serialize_type_structure
+    original_json = moto_serialize_json_structure = serialize.BaseJSONSerializer._serialize_type_structure
     plain_member = serialize.ResponseSerializer._serialize_structure_member
     attribute_value = _plain_attribute_value_writer()
-    members_of: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-    def member_names(self: Any, shape: Any, value: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
-        key = (type(self._value_picker), tuple(self._value_picker.alias_providers), id(shape))
-        found = members_of.get(key)
-        if found is None:
-            found = []
-            for member_key, member_shape in shape.members.items():
-                member_shape.parent = shape
-                context = serialize.AttributePickerContext(
-                    obj=value, key=member_key, shape=member_shape, operation_model=self.operation_model,
-                    service_model=self.service_model, key_path="")
-                names = possible_keys(self._value_picker, context)
-                found.append((member_key, member_shape, None if any("." in name for name in names) else names))
-            found = tuple(found)
-            if len(members_of) < 16384:
-                members_of[key] = found
-                members_of[(*key, "shape")] = (shape,)  # kept, so its id stays its own
-        return found
+    def plain(self: Any, value: Any) -> bool:
+        return type(value) is dict and self.MAP_TYPE is dict and isinstance(self._value_picker,
+                                                                             serialize.AttributePicker)
 
     def serialize_type_structure(self, serialized, value, shape, key) -> None:
-        if type(value) is not dict or self.MAP_TYPE is not dict or shape.is_document_type:
+        if not plain(self, value) or type(self)._serialize_structure_member is not plain_member:
             return original(self, serialized, value, shape, key)
-        picker = self._value_picker
-        if getattr(picker, "response_transformers", None) or not hasattr(picker, "alias_providers"):
-            return original(self, serialized, value, shape, key)
-        if shape.name == "AttributeValue" and "dynamodb" in self.service_model.endpoint_prefix:
+        transformers = self._value_picker.response_transformers
+        prefix = ".".join(self.path) if transformers else ""
+        wrapper: Any = self.MAP_TYPE() if key else serialized
+        for member_key, member_shape, names in _member_names(self, shape, value):
+            member_shape.parent = shape
+            if names is None:
+                self._serialize_structure_member(wrapper, value, member_shape, member_key)
+                continue
+            member_value = next((value[name] for name in names if name in value), None)
+            if transformers:  # as the picker: the first whose path ends the member's, on the value or None
+                key_path = f"{prefix}.{member_key}"
+                transform = next((t for path, t in transformers.items() if key_path.endswith(path)), None)
+                if transform is not None:
+                    member_value = transform(member_value)
+            if member_value is not None:
+                self._serialize(wrapper, member_value, member_shape, member_key)
+        if key:
+            self._default_serialize(serialized, wrapper, shape, key)
+        return None
+
+    def serialize_json_structure(self, serialized, value, shape, key) -> None:
+        if (shape.name == "AttributeValue" and not shape.is_document_type and plain(self, value)
+                and not self._value_picker.response_transformers and "dynamodb" in self.service_model.endpoint_prefix):
             answer = attribute_value(self, shape, value)
             if answer is not NOT_PLAIN:
                 if key:
@@ -155,22 +191,10 @@ def _serialize_structures_directly() -> None:
                 else:  # as moto: the members go into the object being written
                     serialized.update(answer)
                 return None
-        if type(self)._serialize_structure_member is not plain_member:
-            return original(self, serialized, value, shape, key)
-        wrapper: Any = self.MAP_TYPE() if key else serialized
-        for member_key, member_shape, names in member_names(self, shape, value):
-            member_shape.parent = shape
-            if names is None:
-                self._serialize_structure_member(wrapper, value, member_shape, member_key)
-                continue
-            member_value = next((value[name] for name in names if name in value), None)
-            if member_value is not None:
-                self._serialize(wrapper, member_value, member_shape, member_key)
-        if key:
-            self._default_serialize(serialized, wrapper, shape, key)
-        return None
+        return original_json(self, serialized, value, shape, key)
 
-    serialize.BaseJSONSerializer._serialize_type_structure = serialize_type_structure
+    serialize.ResponseSerializer._serialize_type_structure = serialize_type_structure
+    serialize.BaseJSONSerializer._serialize_type_structure = serialize_json_structure
 
 
 def install() -> None:

@@ -10,6 +10,7 @@ SQS queue's deduplication — and checks it against moto's own code or AWS's doc
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import datetime
 import decimal
@@ -441,6 +442,22 @@ def test_rules_match_events_as_moto_matched_them(stack, pattern):
     assert rule_pattern.matches_event(copy.deepcopy(EVENT)) == fast_services.moto_matches_event(rule_pattern, EVENT)
 
 
+@contextlib.contextmanager
+def motos_serializer():
+    """Moto's own structure serializers, for as long as the block runs."""
+    from unittest import mock
+
+    from moto.core import serialize
+
+    from local.emulation import fast_responses
+
+    with mock.patch.object(serialize.ResponseSerializer, "_serialize_type_structure",
+                           fast_responses.moto_serialize_structure), \
+            mock.patch.object(serialize.BaseJSONSerializer, "_serialize_type_structure",
+                              fast_responses.moto_serialize_json_structure):
+        yield
+
+
 _ATTRIBUTE_VALUES = st.recursive(
     st.one_of(
         st.builds(lambda s: {"S": s}, st.text(max_size=8)),
@@ -466,47 +483,48 @@ def test_dynamodb_items_are_written_as_motos_serializer_wrote_them(stack, items)
     from moto.core.serialize import JSONSerializer, XFormedAttributePicker
     from moto.core.utils import get_service_model
 
-    from local.emulation import fast_responses
-
-    class MotoSerializer(JSONSerializer):
-        _serialize_type_structure = fast_responses.moto_serialize_structure
-
     operation = get_service_model("dynamodb").operation_model("Scan")
     result = {"Items": items, "Count": len(items), "ScannedCount": len(items)}
     fast = JSONSerializer(operation, value_picker=XFormedAttributePicker()).serialize(copy.deepcopy(result))
-    moto = MotoSerializer(operation, value_picker=XFormedAttributePicker()).serialize(copy.deepcopy(result))
+    with motos_serializer():
+        moto = JSONSerializer(operation, value_picker=XFormedAttributePicker()).serialize(copy.deepcopy(result))
     assert fast["body"] == moto["body"]
 
 
-def test_api_answers_are_the_ones_motos_serializer_wrote(stack, monkeypatch):
+def test_api_answers_are_the_ones_motos_serializer_wrote(stack):
     """After a call analysis and an image moderation ran: histories, descriptions, scans and listings are the same.
+
+    JSON (Step Functions, DynamoDB, EventBridge, SSM) and query protocols (EC2, SNS, SQS) alike.
 
     Each answer is asked for twice, through the engine's serializer and through moto's own, and compared as the
     SDK reads it (every member, nested details, timestamps).
     """
-    from moto.core import serialize
-
-    from local.emulation import fast_responses
     from local.workflows import registry
 
     journeys, _ = registry(stack.template.root, stack.template).journeys(
         stack, ["call-center-analysis", "image-catalog"], main_only=True)
     arns = [journey.run(stack) for journey in journeys]
-    sfn, ddb, events, ssm = (stack.client(name) for name in ("stepfunctions", "dynamodb", "events", "ssm"))
+    sfn, ddb, events, ssm, ec2, sns, sqs = (stack.client(name) for name in (
+        "stepfunctions", "dynamodb", "events", "ssm", "ec2", "sns", "sqs"))
     machine = sfn.describe_execution(executionArn=arns[0])["stateMachineArn"]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, TagSpecifications=[
+        {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "fast-paths"}]}])["Instances"][0]["InstanceId"]
     calls = [*((sfn.get_execution_history, {"executionArn": arn, "maxResults": 1000}) for arn in arns),
              *((sfn.describe_execution, {"executionArn": arn}) for arn in arns),
              (sfn.describe_state_machine, {"stateMachineArn": machine}),
              (sfn.list_executions, {"stateMachineArn": machine}), (sfn.list_state_machines, {}),
              (ddb.scan, {"TableName": stack.resource("ImageCatalogTable")}),
              (ddb.describe_table, {"TableName": stack.resource("ImageCatalogTable")}),
-             (events.list_rules, {}), (ssm.describe_parameters, {})]
+             (events.list_rules, {}), (ssm.describe_parameters, {}),
+             (ec2.describe_tags, {"Filters": [{"Name": "resource-id", "Values": [instance]}]}),
+             (ec2.describe_instances, {}), (sns.list_topics, {}), (sns.list_subscriptions, {}),
+             (sqs.list_queues, {})]
 
     def answers() -> list:
         return [{k: v for k, v in call(**kwargs).items() if k != "ResponseMetadata"} for call, kwargs in calls]
 
     fast = answers()
-    monkeypatch.setattr(serialize.BaseJSONSerializer, "_serialize_type_structure",
-                        fast_responses.moto_serialize_structure)
-    assert answers() == fast
+    with motos_serializer():
+        assert answers() == fast
     assert len(fast[0]["events"]) > 20 and fast[len(arns) * 2 + 3]["Items"]
+    assert [tag["Value"] for tag in fast[-5]["Tags"]] == ["fast-paths"]
