@@ -34,7 +34,7 @@ def load_json(relative: str) -> Any:
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
-    """A DynamoDB item (typed JSON) as plain JSON values (numbers as int or float)."""
+    """A DynamoDB item (typed JSON) as plain JSON values (numbers as int or float, sets as sorted lists)."""
     from boto3.dynamodb.types import TypeDeserializer
 
     def convert(value: Any) -> Any:
@@ -44,6 +44,8 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
             return {k: convert(v) for k, v in value.items()}
         if isinstance(value, list):
             return [convert(v) for v in value]
+        if isinstance(value, set):
+            return sorted(convert(v) for v in value)
         return value
 
     return convert({key: TypeDeserializer().deserialize(value) for key, value in item.items()})

@@ -11,15 +11,13 @@ import importlib.util
 import json
 import time
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import jsonschema
 import pytest
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from tests.support import ROOT, load_json, rule_paused
+from tests.support import ROOT, load_json, plain, rule_paused
 
 WORKFLOW = "call-center-analysis"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"
@@ -91,16 +89,6 @@ def upload(stack, bucket: str, body: str | bytes, suffix: str = ".mp3", content_
     return key
 
 
-def plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
 def result_item(stack, bucket: str, key: str) -> dict[str, Any] | None:
     """Read the recording's item as plain JSON, validated against the item schema."""
     raw = stack.client("dynamodb").get_item(
@@ -108,7 +96,7 @@ def result_item(stack, bucket: str, key: str) -> dict[str, Any] | None:
     ).get("Item")
     if raw is None:
         return None
-    item = plain({name: TypeDeserializer().deserialize(value) for name, value in raw.items()})
+    item = plain(raw)
     jsonschema.validate(item, ITEM_SCHEMA, format_checker=FORMATS)
     return item
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import jsonschema
 import pytest
-from boto3.dynamodb.types import TypeDeserializer
 
-from tests.support import ROOT, load_json, rule_paused
+from tests.support import ROOT, load_json, plain, rule_paused
 
 WORKFLOW = "image-catalog"
 EVENTS = ROOT / "workflows" / WORKFLOW / "events"
@@ -96,22 +94,6 @@ def upload(stack, bucket: str, body: bytes = BEACH, suffix: str = ".png", key: s
     return key
 
 
-def plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, set):
-        return sorted(plain(v) for v in value)
-    return value
-
-
-def deserialize(raw: dict[str, Any]) -> dict[str, Any]:
-    return plain({name: TypeDeserializer().deserialize(value) for name, value in raw.items()})
-
-
 def catalog_item(stack, table: str, bucket: str, key: str) -> dict[str, Any] | None:
     """Read the image's catalog item as plain JSON, validated against the item schema."""
     raw = stack.client("dynamodb").get_item(
@@ -120,7 +102,7 @@ def catalog_item(stack, table: str, bucket: str, key: str) -> dict[str, Any] | N
     ).get("Item")
     if raw is None:
         return None
-    item = deserialize(raw)
+    item = plain(raw)
     jsonschema.validate(item, ITEM_SCHEMA, format_checker=FORMATS)
     return item
 
@@ -130,7 +112,7 @@ def image_entries(stack, table: str, bucket: str, key: str) -> list[dict[str, An
     items = stack.client("dynamodb").query(
         TableName=table, KeyConditionExpression="ImageUri = :uri",
         ExpressionAttributeValues={":uri": {"S": f"s3://{bucket}/{key}"}}, ConsistentRead=True)["Items"]
-    return [deserialize(raw) for raw in items]
+    return [plain(raw) for raw in items]
 
 
 def label_entries(stack, table: str, bucket: str, key: str) -> dict[str, dict[str, Any]]:
