@@ -10,7 +10,7 @@ from local.engine import sdk
 from local.stack.stack import Execution, Stack
 from local.stack.triggers import Trigger
 from local.workflows.contracts import DuplicateResult, InputContract, upload_twice
-from local.workflows.driver import DemoOutcome, Driver, Journey, started_by_trigger
+from local.workflows.driver import DemoOutcome, Driver, Journey, play_uploads
 from local.workflows.harness import FaultCase, Harness, Run, Scenario, Target, contains, item_of, new_name, starts
 
 WORKFLOW = "call-center-analysis"
@@ -138,26 +138,19 @@ class _CallCenterAnalysisDriver(Driver):
     published_sources = ("custom.callcenter",)
 
     def play_demo(self, stack: Stack, outcome: DemoOutcome) -> None:
-        files = self.files(stack)
-        demo = files.read_event("demo-uploads.json")
-        s3, bucket = stack.client("s3"), stack.resource("CallRecordingsBucket")
-        known = set(stack.executions(WORKFLOW))
-        results = []
-        for upload in demo["uploads"]:
-            key = upload["key"].replace("demo-call", f"demo-call-{uuid.uuid4().hex[:6]}")
-            extra = {"ContentLanguage": upload["contentLanguage"]} if upload.get("contentLanguage") else {}
-            s3.put_object(Bucket=bucket, Key=key, Body=files.event(upload["file"]).read_bytes(),
-                          ContentType=upload["contentType"], **extra)
-            execution = started_by_trigger(stack, WORKFLOW, known, lambda i, k=key: (i or {}).get("key") == k)
-            outcome.executions.append(execution)
-            output, expected = execution.output or {}, upload["expected"]
+        bucket, results = stack.resource("CallRecordingsBucket"), []
+        for key, output, expected in play_uploads(
+                stack, WORKFLOW, self.files(stack), bucket, outcome,
+                unique_key=lambda key: key.replace("demo-call", f"demo-call-{uuid.uuid4().hex[:6]}"),
+                put_args=lambda upload: {"ContentType": upload["contentType"], **(
+                    {"ContentLanguage": upload["contentLanguage"]} if upload.get("contentLanguage") else {})}):
             for field_name in ("languageCode", "translated", "sentiment", "managerAlerted"):
                 outcome.expect(f"{key} {field_name}", output.get(field_name), expected[field_name])
             translated = " translated," if output.get("translated") else ""
             alerted = " manager alerted" if output.get("managerAlerted") else " no alert"
             results.append(f"{key.rsplit('/', 1)[-1]}: {output.get('languageCode')},{translated} "
                            f"{output.get('sentiment')},{alerted}")
-        outcome.trigger = f"{len(demo['uploads'])} recordings uploaded to s3://{bucket}/recordings/"
+        outcome.trigger = f"{len(results)} recordings uploaded to s3://{bucket}/recordings/"
         outcome.result = "; ".join(results)
 
     def journeys(self, stack: Stack) -> list[Journey]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -115,6 +115,24 @@ def started_by_trigger(stack: Stack, workflow: str, known: set[str], matches: Ca
 
     arn = stack.eventually(find, timeout=timeout, message=f"the trigger started no {workflow} execution")
     return stack.wait(arn, timeout=timeout)
+
+
+def play_uploads(stack: Stack, workflow: str, files: WorkflowFiles, bucket: str, outcome: DemoOutcome,
+                 unique_key: Callable[[str], str], put_args: Callable[[dict[str, Any]], dict[str, Any]],
+                 ) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Upload each file of the workflow's ``events/demo-uploads.json`` and wait for the execution it starts.
+
+    Each upload goes to ``bucket`` under ``unique_key(its key)`` with ``put_args(upload)`` (content type,
+    metadata…); the execution its S3 event starts is added to ``outcome``. Yields the key, the execution's output
+    and what the upload expects, one upload at a time.
+    """
+    s3, known = stack.client("s3"), set(stack.executions(workflow))
+    for upload in files.read_event("demo-uploads.json")["uploads"]:
+        key = unique_key(upload["key"])
+        s3.put_object(Bucket=bucket, Key=key, Body=files.event(upload["file"]).read_bytes(), **put_args(upload))
+        execution = started_by_trigger(stack, workflow, known, lambda i, k=key: (i or {}).get("key") == k)
+        outcome.executions.append(execution)
+        yield key, execution.output or {}, upload["expected"]
 
 
 # --- the driver ------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 from local.stack.stack import Execution, Stack
 from local.stack.triggers import Trigger
 from local.workflows.contracts import DuplicateResult, InputContract, upload_twice
-from local.workflows.driver import DemoOutcome, Driver, Journey, started_by_trigger
+from local.workflows.driver import DemoOutcome, Driver, Journey, play_uploads
 from local.workflows.harness import FaultCase, Harness, Run, Scenario, Target, contains, item_of, new_name
 
 WORKFLOW = "image-catalog"
@@ -128,18 +128,12 @@ class _ImageCatalogDriver(Driver):
     published_topics = ("ImageModeratorsTopic",)
 
     def play_demo(self, stack: Stack, outcome: DemoOutcome) -> None:
-        files = self.files(stack)
-        demo = files.read_event("demo-uploads.json")
-        s3, bucket = stack.client("s3"), stack.resource("ImageIngestionBucket")
-        known = set(stack.executions(WORKFLOW))
-        results = []
-        for upload in demo["uploads"]:
-            key = upload["key"].replace("demo-", f"demo-{uuid.uuid4().hex[:6]}-")
-            s3.put_object(Bucket=bucket, Key=key, Body=files.event(upload["file"]).read_bytes(),
-                          ContentType=upload["contentType"], Metadata=upload.get("metadata", {}))
-            execution = started_by_trigger(stack, WORKFLOW, known, lambda i, k=key: (i or {}).get("key") == k)
-            outcome.executions.append(execution)
-            output, expected = execution.output or {}, upload["expected"]
+        bucket, results = stack.resource("ImageIngestionBucket"), []
+        for key, output, expected in play_uploads(
+                stack, WORKFLOW, self.files(stack), bucket, outcome,
+                unique_key=lambda key: key.replace("demo-", f"demo-{uuid.uuid4().hex[:6]}-"),
+                put_args=lambda upload: {"ContentType": upload["contentType"],
+                                         "Metadata": upload.get("metadata", {})}):
             outcome.expect(f"{key} status", output.get("status"), expected["status"])
             outcome.expect(f"{key} moderators notified", bool(output.get("moderatorsNotified")),
                            expected["moderatorsNotified"])
@@ -151,7 +145,7 @@ class _ImageCatalogDriver(Driver):
                 labels = [label["Name"] for label in output.get("moderationLabels") or []]
                 outcome.expect(f"{key} moderation labels", labels, expected["moderationLabels"])
                 results.append(f"{key.rsplit('/', 1)[-1]} REJECTED ({', '.join(labels)}), moderators notified")
-        outcome.trigger = f"{len(demo['uploads'])} images uploaded to s3://{bucket}/uploads/"
+        outcome.trigger = f"{len(results)} images uploaded to s3://{bucket}/uploads/"
         outcome.result = "; ".join(results)
 
     def journeys(self, stack: Stack) -> list[Journey]:
