@@ -5,7 +5,6 @@ Shared by ``tests/workflows/test_feedback_conversation.py`` and ``tests/workflow
 
 from __future__ import annotations
 
-import itertools
 import json
 import uuid
 from typing import Any
@@ -13,6 +12,9 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
+# A customer's number: the driver's, unique in the process, so tests and the driver's journeys never share one (the
+# SMS outbox is shared and a phone's questions are found by number).
+from local.workflows.feedback_conversation import new_phone_number as new_phone
 from tests.support import load_json, plain
 
 WORKFLOW = "feedback-conversation"
@@ -30,17 +32,6 @@ def validate(instance: Any, schema: str) -> None:
     jsonschema.Draft202012Validator(
         _SCHEMAS[schema], registry=_REGISTRY, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     ).validate(instance)
-
-
-#: Numbers handed out in this process. The SMS outbox is shared by every test and a phone's inbox is found by
-#: number, so two customers with one number would read (and answer) each other's questions: numbers drawn at
-#: random from a million collided about once in a few hundred runs (the flaky test_callback_answers).
-_PHONE_NUMBERS = itertools.count(1)
-
-
-def new_phone() -> str:
-    """A unique E.164 number from the 555 range (fictional)."""
-    return f"+1425555{next(_PHONE_NUMBERS):06d}"
 
 
 # --- the conversation, as the customer's phone sees it ----------------------------------------------------------
