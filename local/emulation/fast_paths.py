@@ -15,6 +15,7 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
   in-process and never checks;
 - :func:`_build_plain_requests_directly`: moto built each request object through werkzeug's test client;
 - :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
+- :mod:`local.emulation.fast_requests`: the hand-over of each request between botocore and moto;
 - :mod:`local.emulation.fast_responses`: moto's response serializer looking every member of every answer up;
 - :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed.
 
@@ -193,7 +194,8 @@ def _sign_intercepted_requests_cheaply() -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _plain_request_class() -> type:
+def plain_request_class() -> type:
+    """The moto ``Request`` class of the requests built here (its raw URL is the URL botocore sent)."""
     from moto.core.request import Request
 
     class PlainRequest(Request):
@@ -212,7 +214,7 @@ def _plain_request(cls: type, environ: dict[str, Any], url: str) -> Any:
     plain = urlparse(url)
     if cls is not Request or environ["HTTP_HOST"] != plain.netloc:  # a subclass, or a Host header of its own
         return cls(environ)
-    request = _plain_request_class()(environ)
+    request = plain_request_class()(environ)
     request._plain_raw_url = f"{plain.scheme}://{plain.netloc}{plain.path}" + (f"?{plain.query}" if plain.query else "")
     return request
 
@@ -318,7 +320,7 @@ def _list_moto_modules_once() -> None:
 
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
-    from local.emulation import fast_responses, fast_services
+    from local.emulation import fast_requests, fast_responses, fast_services
 
     fast_services.install()
     fast_responses.install()
@@ -328,4 +330,5 @@ def install() -> None:
     _resolve_request_urls_once()
     _sign_intercepted_requests_cheaply()
     _build_plain_requests_directly()
+    fast_requests.install(plain_request_class())
     _list_moto_modules_once()

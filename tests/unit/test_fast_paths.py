@@ -178,6 +178,14 @@ REQUESTS = [
     ("POST", "https://sqs.us-east-1.amazonaws.com/", {"Content-Type": "application/x-www-form-urlencoded"}, b""),
     ("POST", "http://localhost:8083/", {"Content-Type": "application/json", "Host": "example.com"}, b'{"a": 1}'),
     ("PUT", "https://bucket.s3.amazonaws.com/%C3%A9t%C3%A9", {}, b"x"),  # quoted path: werkzeug's builder
+    ("POST", "https://events.us-east-1.amazonaws.com/", {"Content-Type": "application/x-amz-json-1.1"}, b'{"E": []}'),
+    ("POST", "https://sqs.us-east-1.amazonaws.com/", {"Content-Type": "text/plain; charset=utf-8"}, "Action=X"),
+    ("POST", "https://sqs.us-east-1.amazonaws.com/", {}, b"Action=ListQueues"),  # a body without a content type
+    ("POST", "https://s3.amazonaws.com/bucket", {"Content-Type": "multipart/form-data; boundary=b"},
+     b'--b\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n--b\r\nContent-Disposition: form-data; '
+     b'name="file"; filename="f.txt"\r\n\r\nhello\r\n--b--\r\n'),
+    ("POST", "https://sqs.us-east-1.amazonaws.com/", {"Content-Type": " Application/X-WWW-Form-URLencoded ; a=b"},
+     b"Action=ListQueues&Version=2012-11-05"),
 ]
 
 
@@ -196,8 +204,84 @@ def test_requests_reach_moto_as_werkzeug_builds_them(stack, method, url, headers
     assert [(k, v) for k, v in fast.environ.items() if k not in skip] == [
         (k, v) for k, v in slow.environ.items() if k not in skip]
     assert fast.environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] == slow.environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY]
-    assert list(fast.headers) == list(slow.headers) and fast.get_data() == slow.get_data()
+    assert list(fast.headers) == list(slow.headers) and fast.data == slow.data and fast.get_data() == slow.get_data()
     assert fast.form == slow.form and fast.args == slow.args and fast.raw_url == slow.raw_url
+    assert {k: f.read() for k, f in fast.files.items()} == {k: f.read() for k, f in slow.files.items()}
+    assert type(fast.form) is type(slow.form) and fast.stream.read() == slow.stream.read()
+
+
+def test_header_dictionaries_behave_as_botocores(stack):
+    """Case-insensitive headers as botocore keeps them: every operation gives what its own ``HeadersDict`` gives.
+
+    A header keeps the spelling it was first set with, iterates in the order set, and is found in any case.
+    """
+    from collections.abc import MutableMapping
+
+    from botocore.awsrequest import HeadersDict
+
+    from local.emulation import fast_requests
+
+    botocores = type("BotocoresHeadersDict", (MutableMapping,), dict(fast_requests.botocore_header_methods))
+    names = ["Content-Type", "content-type", "CONTENT-TYPE", "X-Amz-Date", "x-amz-date", "Authorization", "ü-Ä"]
+    draw = random.Random(7)
+    for _ in range(200):
+        fast, slow = HeadersDict(), botocores()
+        for _ in range(12):
+            name, other, value = draw.choice(names), draw.choice(names), draw.choice(["a", b"b", "", "c d"])
+            operation = draw.choice(["set", "set", "set", "del", "pop", "setdefault", "update"])
+            outcomes = []
+            for headers in (fast, slow):
+                try:
+                    if operation == "set":
+                        headers[name] = value
+                    elif operation == "del":
+                        del headers[name]
+                    elif operation == "pop":
+                        outcomes.append(headers.pop(name, None))
+                    elif operation == "setdefault":
+                        outcomes.append(headers.setdefault(name, value))
+                    else:
+                        headers.update({name: value, other: value * 2})
+                except KeyError:
+                    outcomes.append(KeyError)
+            assert outcomes[: len(outcomes) // 2] == outcomes[len(outcomes) // 2:]
+            assert list(fast.items()) == list(slow.items()) and repr(fast) == repr(slow) and len(fast) == len(slow)
+            assert all((n in fast) == (n in slow) and fast.get(n, 0) == slow.get(n, 0) for n in names)
+            assert list(fast.copy().items()) == list(slow.copy().items()) and fast == dict(slow.items())
+
+
+def test_access_keys_are_read_from_requests_as_moto_reads_them(stack):
+    """The access key of a SigV4 or SigV2 header, or of the query string, or moto's stand-in without either."""
+    from moto.core.responses import BaseResponse
+
+    from local.emulation import fast_requests
+
+    cases = [
+        ({"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFASTPATHS0000001/20261127/us-east-1/sqs/aws4_request, "
+                           "SignedHeaders=host, Signature=0"}, {}),
+        ({"Authorization": "AWS AKIAFASTPATHS0000002:c2lnbmF0dXJl"}, {}),
+        ({"Authorization": "Bearer token"}, {"AWSAccessKeyId": ["AKIAFASTPATHS0000003"]}),
+        ({}, {"AWSAccessKeyId": ["AKIAFASTPATHS0000004"]}),
+        ({}, {}),
+    ]
+    for headers, querystring in cases * 2:  # the second round answers from the kept results
+        response = BaseResponse()
+        response.headers, response.querystring = headers, querystring
+        assert response.get_access_key() == fast_requests.moto_get_access_key(response)
+
+
+def test_date_headers_are_the_ones_werkzeug_writes(stack):
+    """The ``Date`` of an answer is werkzeug's text for that second, whatever the time zone or the second before."""
+    from moto.core import responses
+
+    from local.emulation import fast_requests
+
+    utc, plus_two = datetime.UTC, datetime.timezone(datetime.timedelta(hours=2))
+    start = datetime.datetime(2026, 11, 27, 23, 59, 58, 999_000, tzinfo=utc)
+    moments = [start + datetime.timedelta(milliseconds=step) for step in range(0, 3000, 250)]
+    moments += [moment.astimezone(plus_two) for moment in moments] + [start.replace(tzinfo=None), None, 0]
+    for moment in moments:
+        assert responses.http_date(moment) == fast_requests.moto_http_date(moment)
 
 
 def test_in_process_requests_carry_aws_shaped_authorization(stack):
