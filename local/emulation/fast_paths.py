@@ -25,7 +25,6 @@ Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -72,17 +71,29 @@ def _look_for_request_ids_only_where_there_are() -> None:
 def _draw_request_ids_in_one_pass() -> None:
     """Every response's 52-character request id was drawn with one ``random.choice`` call per character.
 
-    The same draws from moto's random source (so a seeded moto gives the same ids), without the call per
-    character: ``choice`` is ``seq[randbelow(len(seq))]``.
+    The same draws from moto's random source (so a seeded moto gives the same ids): ``choice`` is
+    ``seq[_randbelow(len(seq))]``, and ``_randbelow`` draws ``len(seq).bit_length()`` bits until they are below
+    ``len(seq)``; the loop is now written out here (a random source with a ``_randbelow`` of its own keeps it).
     """
+    import random
     import string
 
     from moto.moto_api._internal.moto_random import MotoRandom
 
     def get_random_string(self, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
         pool = string.ascii_letters + (string.digits if include_digits else "")
-        draw, size = self._randbelow, len(pool)
-        random_str = "".join([pool[draw(size)] for _ in range(length)])
+        size = len(pool)
+        if type(self)._randbelow is not random.Random._randbelow_with_getrandbits:
+            draw = self._randbelow
+            random_str = "".join([pool[draw(size)] for _ in range(length)])
+        else:
+            bits, width, drawn = self.getrandbits, size.bit_length(), []
+            for _ in range(length):
+                index = bits(width)
+                while index >= size:
+                    index = bits(width)
+                drawn.append(pool[index])
+            random_str = "".join(drawn)
         return random_str.lower() if lower_case else random_str
 
     MotoRandom.get_random_string = get_random_string
@@ -160,34 +171,19 @@ def _sign_intercepted_requests_cheaply() -> None:
     or that moto passes through) is signed as before.
     """
     from botocore import auth
-    from moto import settings
-    from moto.core import config
-    from moto.core.models import botocore_stubber
+
+    from local.emulation.fast_requests import answered_in_process, unchecked_authorization
 
     original = auth.SigV4Auth.add_auth
-    unchecked = "0" * 64
-
-    def intercepted(url: str) -> bool:
-        if not botocore_stubber.enabled or not math.isinf(settings.INITIAL_NO_AUTH_ACTION_COUNT):
-            return False
-        passthrough = config.default_user_config.get("core", {}).get("passthrough", {})
-        if passthrough.get("services") or passthrough.get("urls"):
-            return False
-        host = url.split("/", 3)[2].rsplit(":", 1)[0] if "://" in url else ""
-        return host.endswith(".amazonaws.com")
 
     def add_auth(self, request) -> None:
-        if type(self) is not auth.SigV4Auth or not intercepted(request.url):
+        if type(self) is not auth.SigV4Auth or not answered_in_process(request.url):
             return original(self, request)
         if self.credentials is None:
             raise auth.NoCredentialsError()
         request.context["timestamp"] = auth.get_current_datetime().strftime(auth.SIGV4_TIMESTAMP)
         self._modify_request_before_signing(request)
-        # The header botocore's _inject_signature_to_request writes, with the signed headers named as it names them.
-        signed = {name.lower().strip() for name in request.headers if name.lower() not in auth.SIGNED_HEADERS_BLACKLIST}
-        request.headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.scope(request)}, "
-                                            f"SignedHeaders={';'.join(sorted(signed | {'host'}))}, "
-                                            f"Signature={unchecked}")
+        request.headers["Authorization"] = unchecked_authorization(self.scope(request), iter(request.headers))
         return None
 
     auth.SigV4Auth.add_auth = add_auth

@@ -4,7 +4,9 @@
   every message received;
 - :func:`_one_sns_signing_certificate`: SNS made an RSA key per subscription and a certificate per message;
 - :func:`_deliver_rule_events_to_topics_in_process`: a rule's delivery to a topic was a whole SDK round trip;
-- :func:`_match_event_patterns_without_reencoding`: every rule of a bus encoded and decoded each event again.
+- :func:`_match_event_patterns_without_reencoding`: every rule of a bus encoded and decoded each event again;
+- :func:`_copy_event_messages_as_json`: each rule of a bus got its copy of the event envelope through
+  ``copy.deepcopy`` (19 calls per copy).
 
 Each has a test in ``tests/unit/test_fast_paths.py``.
 """
@@ -205,9 +207,29 @@ def _match_event_patterns_without_reencoding() -> None:
     EventPattern.matches_event = matches_event
 
 
+def _copy_event_messages_as_json() -> None:
+    """PutEvents copied moto's event envelope (a JSON object) with ``copy.deepcopy`` once per rule of the bus.
+
+    The envelope holds JSON values only (strings, an empty list and an empty object, nothing shared), so a
+    JSON copy is the same copy; the module's only use of ``copy`` is this one.
+    """
+    import copy
+    import types
+
+    from moto.events import models
+
+    from local.engine.fast_paths import json_copy
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return json_copy(value) if memo is None else copy.deepcopy(value, memo)
+
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
+
+
 def install() -> None:
     """Install the service fast paths."""
     _match_event_patterns_without_reencoding()
+    _copy_event_messages_as_json()
     _send_sqs_messages_without_recounting_the_queue()
     _one_sns_signing_certificate()
     _deliver_rule_events_to_topics_in_process()

@@ -10,6 +10,7 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -347,6 +348,47 @@ def _shape_aws_sdk_requests_and_results() -> None:
 _clients: dict[tuple[str, str], Any] = {}
 _clients_lock = threading.Lock()
 _boto_session: boto3.session.Session | None = None
+#: Called with each new shared client (the service emulation makes its calls reach moto directly).
+new_client_hooks: list[Callable[[Any], None]] = []
+
+
+def clients() -> list[Any]:
+    """The shared clients made so far."""
+    return list(_clients.values())
+
+
+_making_the_engine_session = threading.local()
+
+
+def _engine_session() -> boto3.session.Session:
+    """The engine's SDK session, made without the initializers that function code registers with botocore.
+
+    A Lambda function's code runs in this process: Powertools, for one, registers an initializer that adds its
+    user-agent feature to every botocore session made after its import. Step Functions' own calls carry no
+    such feature (see :func:`_keep_function_code_out_of_the_engine_session`).
+    """
+    global _boto_session  # noqa: PLW0603 - one botocore loader keeps the service models it read
+    if _boto_session is None:
+        _making_the_engine_session.now = True
+        try:
+            _boto_session = boto3.session.Session()
+        finally:
+            _making_the_engine_session.now = False
+    return _boto_session
+
+
+def make_sdk_client(service: str, region: str = "us-east-1") -> Any:
+    """A new client configured as Step Functions' SDK (:func:`sdk_client` shares one per service and region)."""
+    client = _engine_session().client(
+        service, region_name=region, aws_access_key_id="local", aws_secret_access_key="local",
+        # As Step Functions' SDK: no client-side validation or retries, and no response checksums
+        # asked for (S3 GetObject answers without ChecksumCRC32 then, as in AWS).
+        config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1},
+                      response_checksum_validation="when_required"),
+    )
+    client.meta.events.register("after-call", _remember_http_response)
+    client.meta.events.register("provide-client-params", _drop_null_parameters)
+    return client
 
 
 def sdk_client(service: str, region: str = "us-east-1") -> Any:
@@ -357,19 +399,28 @@ def sdk_client(service: str, region: str = "us-east-1") -> Any:
         with _clients_lock:
             client = _clients.get(key)
             if client is None:
-                global _boto_session  # noqa: PLW0603 - one botocore loader keeps the service models it read
-                _boto_session = _boto_session or boto3.session.Session()
-                client = _boto_session.client(
-                    service, region_name=region, aws_access_key_id="local", aws_secret_access_key="local",
-                    # As Step Functions' SDK: no client-side validation or retries, and no response checksums
-                    # asked for (S3 GetObject answers without ChecksumCRC32 then, as in AWS).
-                    config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1},
-                                  response_checksum_validation="when_required"),
-                )
-                client.meta.events.register("after-call", _remember_http_response)
-                client.meta.events.register("provide-client-params", _drop_null_parameters)
+                client = make_sdk_client(service, region)
+                for hook in new_client_hooks:
+                    hook(client)
                 _clients[key] = client
     return client
+
+
+def _keep_function_code_out_of_the_engine_session() -> None:
+    """Defect: a Lambda function's imports changed the requests of every later Task state.
+
+    botocore runs its registered initializers on each new session; while the engine makes its own session
+    (:func:`_engine_session`, on its thread only) they are skipped: every other session still gets them.
+    """
+    import botocore.session
+
+    original = botocore.session.invoke_initializers
+
+    def invoke_initializers(session: Any) -> None:
+        if not getattr(_making_the_engine_session, "now", False):
+            original(session)
+
+    botocore.session.invoke_initializers = invoke_initializers
 
 
 def _cache_sdk_clients() -> None:
@@ -400,6 +451,7 @@ def install() -> None:
     _name_sdk_errors_like_aws()
     _return_plain_json_from_sdk_tasks()
     _shape_aws_sdk_requests_and_results()
+    _keep_function_code_out_of_the_engine_session()
     _cache_sdk_clients()
 
 

@@ -140,6 +140,37 @@ def test_sdk_service_names_of_step_functions(stack):
     assert sent and sent[0]["MessageBody"] == "engine test"
 
 
+def test_a_functions_imports_leave_task_requests_as_they_were(stack, monkeypatch):
+    """A botocore initializer registered by function code changes the function's sessions, not the engine's.
+
+    Powertools adds its user-agent feature so; a Task state's request carries the engine's user agent only.
+    """
+    import boto3
+    import botocore
+
+    from local.engine import sdk
+
+    def add_feature(session):
+        session.register("request-created", lambda request, **_: request.headers.add_header("X-Feature", "1"))
+
+    sent = []
+    botocore.register_initializer(add_feature)
+    monkeypatch.setattr(sdk, "_boto_session", None)  # the engine's next session is made with the function loaded
+    monkeypatch.setattr(sdk, "_clients", {})
+    try:
+        engine = sdk.sdk_client("events")
+        function = boto3.session.Session().client("events", region_name="us-east-1")
+        for client in (engine, function):
+            client.meta.events.register_first("before-send", lambda request, **_: sent.append(request.headers))
+            client.list_rules()
+    finally:
+        botocore.unregister_initializer(add_feature)
+    engine_request, function_request = sent
+    assert "X-Feature" in function_request and "X-Feature" not in engine_request
+    agent = engine_request["User-Agent"]
+    assert "PT/" not in (agent.decode() if isinstance(agent, bytes) else agent)  # nor Powertools', if it is loaded
+
+
 def test_unnamed_executions_get_unique_names(stack):
     """Two starts without a name are two executions with different ARNs."""
     arn = machine(stack, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})

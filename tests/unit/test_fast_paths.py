@@ -284,6 +284,77 @@ def test_date_headers_are_the_ones_werkzeug_writes(stack):
         assert responses.http_date(moment) == fast_requests.moto_http_date(moment)
 
 
+#: Calls of each plain-body protocol, as Task states make them: (service, operation, parameters).
+ENGINE_CALLS = [
+    ("events", "put_events", {"Entries": [{"Source": "fast.paths", "DetailType": "Check", "Detail": '{"a": [1]}'}]}),
+    ("dynamodb", "get_item", {"TableName": "fast-paths-missing", "Key": {"Id": {"S": "x"}}}),  # an error answer
+    ("ec2", "describe_tags", {"Filters": [{"Name": "resource-type", "Values": ["instance"]}]}),
+    ("sns", "list_topics", {}),  # query protocol
+    ("ssm", "get_parameter", {"Name": "/fast-paths/missing"}),
+    ("stepfunctions", "list_state_machines", {"maxResults": 5}),
+]
+
+
+def _as_sent(client, operation, parameters):
+    """The request ``client`` hands to moto for the call and what the call gives, with time and ids made even."""
+    import re
+
+    seen = []
+    client.meta.events.register_first("before-send", lambda request, **_: seen.append(request))
+    try:
+        answer = getattr(client, operation)(**parameters)
+    except ClientError as error:
+        answer = error.response
+    [request] = seen
+    uuid_or_date = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|\d{8}(T\d{6}Z)?"
+    even = lambda text: re.sub(uuid_or_date, "<varies>", text)  # noqa: E731
+    headers = [(name, even(value if isinstance(value, str) else value.decode()))
+               for name, value in request.headers.items() if name != "amz-sdk-invocation-id"]
+    meta = answer.pop("ResponseMetadata")
+    return (request.method, request.url, request.body, headers, type(request.headers).__name__,
+            even(json.dumps(answer, default=str)), meta["HTTPStatusCode"], meta["RetryAttempts"])
+
+
+@pytest.mark.parametrize(("service", "operation", "parameters"), ENGINE_CALLS, ids=[c[0] for c in ENGINE_CALLS])
+def test_engine_calls_reach_moto_as_botocore_would_send_them(stack, service, operation, parameters):
+    """A Task state's SDK call hands moto the request botocore's own handlers would: same URL, body and headers.
+
+    The engine's clients skip botocore's signing, request preparation and retry checks (they never retry); the
+    request moto gets and the answer the task gets are those of a client of the same configuration that does not.
+    """
+    from local.emulation import fast_requests
+    from local.engine import sdk
+
+    direct, standard = sdk.make_sdk_client(service), sdk.make_sdk_client(service)
+    fast_requests.send_straight_to_moto(direct)
+    sent = []
+    original = fast_requests.direct_request
+    fast_requests.direct_request = lambda *args: sent.append(args) or original(*args)
+    try:
+        assert _as_sent(direct, operation, parameters) == _as_sent(standard, operation, parameters)
+    finally:
+        fast_requests.direct_request = original
+    assert len(sent) == 1  # the direct client did send it directly
+
+
+def test_engine_clients_with_handlers_of_their_own_take_botocores_way(stack):
+    """A handler registered on signing or retries of an engine client is honoured: that call is not sent directly."""
+    from local.emulation import fast_requests
+    from local.engine import sdk
+
+    client = sdk.make_sdk_client("events")
+    fast_requests.send_straight_to_moto(client)
+    created, checked = [], []
+    client.meta.events.register("request-created.eventbridge.ListRules", lambda **_: created.append(1))
+    client.meta.events.register("needs-retry.eventbridge.ListEventBuses", lambda **_: checked.append(1))
+    client.list_rules()
+    client.list_event_buses()
+    client.list_archives()
+    assert created == [1] and checked == [1]
+    assert fast_requests._standard_handlers(client.meta.events, "eventbridge", "ListArchives")
+    assert not fast_requests._standard_handlers(client.meta.events, "eventbridge", "ListRules")
+
+
 def test_in_process_requests_carry_aws_shaped_authorization(stack):
     """Requests moto answers in-process still carry X-Amz-Date and a SigV4 Authorization header.
 
