@@ -139,8 +139,32 @@ def _closed_tokens_answered_with_task_timed_out() -> None:
     StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat
 
 
+def _no_wait_for_a_token_once_the_attempt_has_ended() -> None:
+    """Defect: a task attempt abandoned as it began to wait crashed its listener thread (``TypeError``).
+
+    moto evaluates a component only while its environment runs; a Task whose attempt ended (StopExecution, the
+    execution's or the Task's ``TimeoutSeconds``) between taking its result and evaluating its timeout
+    evaluated no timeout and took the value below it (the task's input) as the number of seconds to wait for
+    its token. An ended attempt now does not wait: its outcome is discarded anyway.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    original = StateTaskServiceCallback._eval_wait_for_task_token
+
+    def eval_wait_for_task_token(self, env, timeout_seconds, callback_endpoint, heartbeat_endpoint):
+        if not env.is_running():  # ended for good: nothing will answer, and the timeout may not be one
+            return None
+        return original(self, env=env, timeout_seconds=timeout_seconds, callback_endpoint=callback_endpoint,
+                        heartbeat_endpoint=heartbeat_endpoint)
+
+    StateTaskServiceCallback._eval_wait_for_task_token = eval_wait_for_task_token
+
+
 def install() -> None:
     """Install StopExecution as AWS answers it."""
     _stop_execution_as_aws()
     _aborted_status_with_error_and_cause()
     _closed_tokens_answered_with_task_timed_out()
+    _no_wait_for_a_token_once_the_attempt_has_ended()

@@ -130,3 +130,25 @@ def test_stopping_an_execution_whose_branches_wait_aborts_it(stack, approval_que
             sfn.send_task_success(taskToken=token, output="{}")
     history = types(stack, execution)
     assert f"{container}StateExited" not in history and "After" not in stack.execution(execution).states
+
+
+def test_a_task_attempt_that_ended_as_it_began_to_wait_does_not_wait(stack):
+    """An attempt ended (stopped, or past a TimeoutSeconds) between its call and its wait for the token.
+
+    moto evaluates nothing in an environment that has ended, so the attempt took the value below its timeout,
+    the task's input, as the seconds to wait: its listener thread failed with a TypeError (one run in about
+    twelve of these tests). It now ends without waiting; its outcome was discarded anyway.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
+        StateTaskServiceSqs,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
+
+    class Ended:
+        @staticmethod
+        def is_running() -> bool:
+            return False
+
+    task = object.__new__(StateTaskServiceSqs)
+    task_input = {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/approvals"}
+    assert task._eval_wait_for_task_token(Ended(), task_input, CallbackEndpoint("token"), None) is None
