@@ -569,6 +569,32 @@ def test_rules_deliver_to_topics_and_dead_letter_what_they_cannot(stack):
     assert lost["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NotFoundException"
 
 
+def test_every_rule_gets_an_envelope_of_its_own(stack):
+    """An event matched by two rules reaches both queues whole, and moto's envelope template stays blank.
+
+    PutEvents fills a copy of moto's envelope per rule; the copy is a JSON copy now (it was ``copy.deepcopy``).
+    """
+    from moto.events.utils import _BASE_EVENT_MESSAGE
+
+    blank = copy.deepcopy(_BASE_EVENT_MESSAGE)
+    sqs, events = stack.client("sqs"), stack.client("events")
+    source = f"fast.paths.{uuid.uuid4().hex[:8]}"
+    queues = []
+    for name in ("first", "second"):
+        queue = sqs.create_queue(QueueName=f"fast-paths-{name}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name=f"{source}-{name}".replace(".", "-"), EventPattern=json.dumps({"source": [source]}))
+        events.put_targets(Rule=f"{source}-{name}".replace(".", "-"), Targets=[{"Id": name, "Arn": arn}])
+        queues.append(queue)
+    events.put_events(Entries=[{"Source": source, "DetailType": "Copied", "Detail": '{"n": [1, 2]}',
+                                "Resources": ["arn:aws:s3:::bucket"]}])
+    delivered = [json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"]) for queue in queues]
+
+    assert [(e["source"], e["detail-type"], e["detail"], e["resources"]) for e in delivered] == [
+        (source, "Copied", {"n": [1, 2]}, ["arn:aws:s3:::bucket"])] * 2
+    assert delivered[0]["id"] == delivered[1]["id"] and blank == _BASE_EVENT_MESSAGE
+
+
 EVENT = {"version": "0", "id": "e1", "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
          "account": "123456789012", "time": 1767225600.5, "region": "us-east-1",
          "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-1"],
