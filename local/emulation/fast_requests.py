@@ -301,7 +301,8 @@ def send_straight_to_moto(client: Any) -> None:
     """Make ``client``'s calls reach moto as :func:`direct_request`, where :func:`_sends_directly` allows it.
 
     For the engine's own clients (Step Functions' SDK makes one attempt): the answer still comes through the
-    ``before-send`` event (moto's interception) and botocore's parser, and ``response-received`` is emitted.
+    ``before-send`` event (moto's interception) and botocore's parser, ``response-received`` is emitted, and its
+    ``ResponseMetadata`` says what the retry handler would (``MaxAttemptsReached``, no retries).
     """
     endpoint = client._endpoint
     send_request = endpoint._send_request
@@ -313,8 +314,9 @@ def send_straight_to_moto(client: Any) -> None:
         answer, error = self._get_response(request, operation_model, request_dict["context"])
         if error is not None:
             raise error
-        if "ResponseMetadata" in answer[1]:
-            answer[1]["ResponseMetadata"]["RetryAttempts"] = 0
+        # What the standard retry handler writes when the only attempt was the last one, then the retry count.
+        answer[1].setdefault("ResponseMetadata", {})["MaxAttemptsReached"] = True
+        answer[1]["ResponseMetadata"]["RetryAttempts"] = 0
         return answer
 
     endpoint._send_request = types.MethodType(_send_request, endpoint)

@@ -311,8 +311,9 @@ def _as_sent(client, operation, parameters):
     headers = [(name, even(value if isinstance(value, str) else value.decode()))
                for name, value in request.headers.items() if name != "amz-sdk-invocation-id"]
     meta = answer.pop("ResponseMetadata")
+    meta = {key: value for key, value in meta.items() if key not in ("RequestId", "HTTPHeaders")}
     return (request.method, request.url, request.body, headers, type(request.headers).__name__,
-            even(json.dumps(answer, default=str)), meta["HTTPStatusCode"], meta["RetryAttempts"])
+            even(json.dumps(answer, default=str)), list(meta.items()))
 
 
 @pytest.mark.parametrize(("service", "operation", "parameters"), ENGINE_CALLS, ids=[c[0] for c in ENGINE_CALLS])
