@@ -183,7 +183,7 @@ def _sign_intercepted_requests_cheaply() -> None:
             raise auth.NoCredentialsError()
         request.context["timestamp"] = auth.get_current_datetime().strftime(auth.SIGV4_TIMESTAMP)
         self._modify_request_before_signing(request)
-        request.headers["Authorization"] = unchecked_authorization(self.scope(request), iter(request.headers))
+        request.headers["Authorization"] = unchecked_authorization(self.scope(request), request.headers)
         return None
 
     auth.SigV4Auth.add_auth = add_auth

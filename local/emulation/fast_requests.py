@@ -22,9 +22,8 @@ import datetime
 import functools
 import math
 import types
-from collections.abc import ItemsView, Iterator
+from collections.abc import ItemsView, Iterable, Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 #: The signature of requests moto answers in-process (it reads the credential scope, never the signature).
 UNCHECKED_SIGNATURE = "0" * 64
@@ -189,7 +188,7 @@ def _moto_settings() -> tuple[Any, Any, Any]:
     return settings, config, botocore_stubber
 
 
-def unchecked_authorization(scope: str, header_names: Iterator[str]) -> str:
+def unchecked_authorization(scope: str, header_names: Iterable[str]) -> str:
     """The SigV4 ``Authorization`` header botocore writes, signed headers named as it names them, unsigned."""
     from botocore import auth
 
@@ -267,8 +266,7 @@ def direct_request(client: Any, request_dict: dict[str, Any], operation_model: A
     unchecked signature), the retry headers of a first and only attempt, and ``Content-Length``.
     """
     from botocore import auth
-    from botocore.awsrequest import AWSPreparedRequest, HeadersDict
-    from botocore.utils import determine_content_length
+    from botocore.awsrequest import AWSPreparedRequest, AWSRequestPreparer, HeadersDict
 
     context, signer = request_dict["context"], client._request_signer
     endpoint._update_retries_context(context, 1)
@@ -283,16 +281,12 @@ def direct_request(client: Any, request_dict: dict[str, Any], operation_model: A
     if "User-Agent" in headers:
         headers["User-Agent"] = client._user_agent_creator.to_string()
     headers["X-Amz-Date"] = timestamp
-    headers["Authorization"] = unchecked_authorization(scope, iter(headers))
+    headers["Authorization"] = unchecked_authorization(scope, headers)
     headers["amz-sdk-invocation-id"] = retries["invocation-id"]
     headers["amz-sdk-request"] = f"attempt={retries['attempt']}; max={retries['max']}"
-    body = request_dict["body"]
-    if body == b"":
-        body = None
-    if isinstance(body, dict):
-        body = urlencode([(key.encode() if isinstance(key, str) else key, value.encode() if isinstance(value, str)
-                           else value) for key, value in body.items()], doseq=True)
-    headers["Content-Length"] = str(determine_content_length(body))
+    preparer = AWSRequestPreparer()  # botocore's own body preparation (a query body's dict is URL-encoded)
+    body = preparer._prepare_body(types.SimpleNamespace(data=request_dict["body"]))
+    headers["Content-Length"] = str(preparer._determine_content_length(body))
     return AWSPreparedRequest(request_dict["method"], request_dict["url"], headers, body,
                               stream_output=False, context=context)
 
@@ -340,4 +334,4 @@ def install(plain_request: type) -> None:
     _send_engine_calls_straight_to_moto()
 
 
-__all__ = ["install"]
+__all__ = ["answered_in_process", "direct_request", "install", "send_straight_to_moto", "unchecked_authorization"]
