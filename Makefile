@@ -52,10 +52,13 @@ test: $(STAMP) $(DS_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Lint, validate the 
 	@$(VENV)/bin/ruff check local tasks tests
 	@# The suite validates the project (tests/functional/test_validate.py runs every check of `validate`); checkov
 	@# runs beside it (pytest's two workers leave the cores idle while they start), its output shown once pytest
-	@# ends; either failing fails the target.
+	@# ends; either failing fails the target. Bytecode caches are written (into the git-ignored __pycache__
+	@# folders) even where PYTHONDONTWRITEBYTECODE is set: without them each of the suite's ~30 Python processes
+	@# compiles the project again and each pytest worker rewrites every test module's asserts again (~5 s of
+	@# processor time per run).
 	@logs=$$(mktemp -d); trap 'rm -rf "$$logs"' EXIT; \
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml > "$$logs/checkov" 2>&1 & checkov=$$!; \
-	$(PY) -m pytest; tests=$$?; \
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest; tests=$$?; \
 	wait $$checkov; scanned=$$?; \
 	echo "--- checkov (exit $$scanned)"; cat "$$logs/checkov"; \
 	echo "--- pytest (exit $$tests)"; \

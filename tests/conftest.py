@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from local import engine
 from local.stack import Stack
 from tests.support import ROOT
+
+# Before the test modules import moto's interpreter (and, through it, moto's EC2): with the engine's start-up
+# caches in place that import is about 0.6 s cheaper in each worker. The stack would install them anyway.
+engine.apply()
 
 
 @pytest.fixture(scope="session")

@@ -528,6 +528,49 @@ def test_ec2_instance_type_offerings_are_the_files_moto_reads(stack):
         {"InstanceType": "t3.micro", "LocationType": "region", "Location": "us-east-1"}]
 
 
+def test_api_models_read_from_the_cache_are_the_files_json(tmp_path, monkeypatch):
+    """API models of botocore and moto (gzip and plain JSON) read back from the cache equal the files' JSON.
+
+    The second read comes from the cache (the file is not opened again); a file changed since it was cached is
+    read again; a cache that cannot be written only costs speed.
+    """
+    import gzip
+
+    import botocore
+    import moto
+
+    from local.engine import caches
+
+    monkeypatch.setattr(caches, "API_MODELS_CACHE", tmp_path / "models")
+    data = os.path.join(os.path.dirname(botocore.__file__), "data")
+    files = [(os.path.join(data, "ec2", "2016-11-15", "service-2.json.gz"), gzip.open),
+             (os.path.join(data, "endpoints.json"), open),
+             (os.path.join(os.path.dirname(moto.__file__), "sqs", "2012-11-05", "service-2.moto-extras.json.gz"),
+              gzip.open)]
+
+    def never_opened(*_args):
+        raise AssertionError("the file was read again")
+
+    for path, open_method in files:
+        with open_method(path, "rb") as file:
+            expected = json.loads(file.read().decode("utf-8"))
+        first = caches.read_api_model(path, open_method)
+        again = caches.read_api_model(path, never_opened)
+        assert first == again == expected
+        assert list(again) == list(expected)  # key order, which botocore's shapes keep
+        assert again is not first
+
+    changed = tmp_path / "service-2.json"
+    changed.write_text('{"version": "1.0"}')
+    assert caches.read_api_model(str(changed), open) == {"version": "1.0"}
+    changed.write_text('{"version": "2.0", "metadata": {}}')
+    assert caches.read_api_model(str(changed), open) == {"version": "2.0", "metadata": {}}
+
+    (tmp_path / "blocked").write_text("a file where the cache's folder would be")
+    monkeypatch.setattr(caches, "API_MODELS_CACHE", tmp_path / "blocked" / "models")
+    assert caches.read_api_model(str(changed), open) == {"version": "2.0", "metadata": {}}
+
+
 def test_sessions_share_one_model_loader_and_moto_keeps_its_extras(stack):
     """Every session reads each API model once; moto's request parsers still see moto's additions to them."""
     from moto.core.utils import get_service_model
