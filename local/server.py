@@ -68,7 +68,10 @@ class LocalServer:
         app = _BrowserGuard(api, ConsoleApp(stack) if stack is not None else None)
         self.app = app  # the WSGI application, for tests that call it without a socket
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # The serving loop looks for stop() between waits for a connection: 0.5 s each by default, which every
+        # stop (and so every served test session) waited through.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def endpoint(self) -> str:
