@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -163,8 +164,24 @@ def _name_sdk_errors_like_aws() -> None:
     sdk.StateTaskServiceAwsSdk._from_error = from_error
 
 
-def to_plain_json(value: Any) -> Any:  # noqa: PLR0911 - one return per JSON kind
+#: What most of a response is made of, returned as they are (by exact type: a subclass takes the general way).
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def to_plain_json(value: Any) -> Any:
     """Turn an SDK response into what Step Functions hands a state: JSON only."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:  # the common cases first: one set lookup, not a chain of isinstance checks
+        return value
+    if kind is dict:
+        return {key: to_plain_json(item) for key, item in value.items()}
+    if kind is list:
+        return [to_plain_json(item) for item in value]
+    return any_to_plain_json(value)
+
+
+def any_to_plain_json(value: Any) -> Any:  # noqa: PLR0911 - one return per JSON kind
+    """:func:`to_plain_json` for any value, by ``isinstance`` (subclasses, datetimes, streams, bytes, sets…)."""
     if isinstance(value, dict):
         return {key: to_plain_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -188,8 +205,6 @@ def to_plain_json(value: Any) -> Any:  # noqa: PLR0911 - one return per JSON kin
             return base64.b64encode(value).decode()
     if isinstance(value, set | frozenset):
         return [to_plain_json(item) for item in value]
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
