@@ -177,10 +177,10 @@ def to_plain_json(value: Any) -> Any:
         return {key: to_plain_json(item) for key, item in value.items()}
     if kind is list:
         return [to_plain_json(item) for item in value]
-    return any_to_plain_json(value)
+    return _any_to_plain_json(value)
 
 
-def any_to_plain_json(value: Any) -> Any:  # noqa: PLR0911 - one return per JSON kind
+def _any_to_plain_json(value: Any) -> Any:  # noqa: PLR0911 - one return per JSON kind
     """:func:`to_plain_json` for any value, by ``isinstance`` (subclasses, datetimes, streams, bytes, sets…)."""
     if isinstance(value, dict):
         return {key: to_plain_json(item) for key, item in value.items()}
