@@ -15,6 +15,7 @@ SendTaskSuccess with the token of the stopped task was accepted (or refused with
 from __future__ import annotations
 
 import time
+import weakref
 
 from local.engine.clock import CLOCK
 from local.engine.executions import wait_for_end
@@ -102,7 +103,12 @@ def _closed_tokens_answered_with_task_timed_out() -> None:
     """
     from moto.stepfunctions.parser import api
     from moto.stepfunctions.parser.api import ExecutionStatus, InvalidToken, SendTaskFailureOutput
-    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure, CallbackOutcomeSuccess
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackOutcomeFailure,
+        CallbackOutcomeSuccess,
+        CallbackPoolManager,
+    )
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     class TaskTimedOut(api.TaskTimedOut):
@@ -111,17 +117,58 @@ def _closed_tokens_answered_with_task_timed_out() -> None:
         def __init__(self) -> None:
             super().__init__("Task Timed Out: 'Provided task does not exist anymore'", "TaskTimedOut")
 
+    # Each token's pool, and each pool's execution, noted when issued: an answer looked the token up in every
+    # execution of the account and region (three passes, about 2 ms per answer once a `serve` had run 1,500).
+    pools_by_token: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+    original_environment = ExecutionWorker._get_evaluation_environment
+    original_add, original_add_activity_task = CallbackPoolManager.add, CallbackPoolManager.add_activity_task
+
+    def get_evaluation_environment(self):
+        env = original_environment(self)
+        execution = getattr(self._execution_communication, "execution", None)
+        if execution is not None:
+            env.callback_pool_manager.owner = weakref.ref(execution)
+        return env
+
+    def add(self, callback_id, *args, **kwargs):
+        endpoint = original_add(self, callback_id, *args, **kwargs)
+        pools_by_token[callback_id] = self
+        return endpoint
+
+    def add_activity_task(self, callback_id, *args, **kwargs):
+        endpoint = original_add_activity_task(self, callback_id, *args, **kwargs)
+        pools_by_token[callback_id] = self
+        return endpoint
+
+    ExecutionWorker._get_evaluation_environment = get_evaluation_environment
+    CallbackPoolManager.add, CallbackPoolManager.add_activity_task = add, add_activity_task
+
+    def holder(backend, token: str):
+        """The execution of this backend whose current environment issued the token, and its pool; or None."""
+        pool = pools_by_token.get(token)
+        owner = getattr(pool, "owner", None)
+        execution = owner() if owner is not None else None
+        # What the scan below finds: an execution of one of the backend's state machines (identity checks, in C)
+        # whose environment (a redriven execution has a new one) holds the token.
+        if (execution is not None and getattr(execution.exec_worker, "env", None) is not None
+                and execution.exec_worker.env.callback_pool_manager is pool
+                and any(execution in machine.executions for machine in backend.state_machines)):
+            return execution, pool
+        for execution in backend._get_executions():  # a token of no indexed pool: look everywhere, as moto did
+            env = getattr(execution.exec_worker, "env", None)
+            if env is not None and env.callback_pool_manager.get(token) is not None:
+                return execution, env.callback_pool_manager
+        return None
+
     def open_task(backend, token: str):
         """The pool holding the token's open task; ``TaskTimedOut`` if it has ended, ``InvalidToken`` if unknown."""
-        for execution in backend._get_executions():
-            env = getattr(execution.exec_worker, "env", None)
-            endpoint = env.callback_pool_manager.get(token) if env is not None else None
-            if endpoint is None:
-                continue
-            if endpoint.consumer_error is not None or execution.exec_status != ExecutionStatus.RUNNING:
-                raise TaskTimedOut()
-            return env.callback_pool_manager
-        raise InvalidToken()
+        found = holder(backend, token)
+        if found is None:
+            raise InvalidToken()
+        execution, pool = found
+        if pool.get(token).consumer_error is not None or execution.exec_status != ExecutionStatus.RUNNING:
+            raise TaskTimedOut()
+        return pool
 
     def send_task_success(self, task_token, outcome):
         open_task(self, task_token).notify(task_token, CallbackOutcomeSuccess(callback_id=task_token, output=outcome))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -86,3 +87,37 @@ def test_a_heartbeat_sent_before_the_task_watches_heartbeats_still_counts():
     assert endpoint.notify_heartbeat()
     watcher = endpoint.setup_heartbeat_endpoint(heartbeat_seconds=600)
     assert watcher._last >= endpoint._notify_event._created + 400  # the deadline runs from the heartbeat
+
+
+def test_answers_reach_the_execution_that_issued_each_token(stack):
+    """Six approvals of two machines wait at once; answered in reverse order, each ends with its own answer.
+
+    A second answer to a token is refused with TaskTimedOut (its task has ended) and a token no execution
+    issued with InvalidToken; the lookup of a token does not depend on how many executions the account has run.
+    """
+    sfn, sqs = stack.client("stepfunctions"), stack.client("sqs")
+    queue = sqs.create_queue(QueueName=f"approvals-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    approve = {"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+        "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": {"token.$": "$$.Task.Token",
+                                                                "execution.$": "$$.Execution.Id"}}}}}
+    machines = [machine(stack, approve), machine(stack, {**approve, "Comment": "the other machine"})]
+    started = [sfn.start_execution(stateMachineArn=machines[i % 2], input=json.dumps({"queue": queue}))[
+        "executionArn"] for i in range(6)]
+    tokens: dict[str, str] = {}
+
+    def all_tokens() -> bool:
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            body = json.loads(message["Body"])
+            tokens[body["execution"]] = body["token"]
+        return len(tokens) == len(started)
+
+    stack.eventually(all_tokens)
+    for execution in reversed(started):
+        sfn.send_task_success(taskToken=tokens[execution], output=json.dumps({"answeredFor": execution}))
+    for execution in started:
+        assert stack.wait(execution).output == {"answeredFor": execution}
+    with pytest.raises(sfn.exceptions.TaskTimedOut):
+        sfn.send_task_success(taskToken=tokens[started[0]], output="{}")
+    with pytest.raises(sfn.exceptions.InvalidToken):
+        sfn.send_task_success(taskToken=tokens[started[0]][::-1], output="{}")
