@@ -10,6 +10,9 @@ SendTaskSuccess with the token of the stopped task was accepted (or refused with
   (nothing the abandoned task does afterwards is recorded);
 * its task tokens are closed: SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat with one of them are
   refused with ``TaskTimedOut`` ("the task associated with the token has already been closed").
+
+An answer finds its token through the execution that issued it (:func:`_token_holder`), not by looking in
+every execution of the account.
 """
 
 from __future__ import annotations
@@ -93,33 +96,19 @@ def _aborted_status_with_error_and_cause() -> None:
     BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status
 
 
-def _closed_tokens_answered_with_task_timed_out() -> None:
-    """Answers to a task token whose task has ended are refused with ``TaskTimedOut``, as AWS refuses them.
+#: Each task token's pool (the callback pool of the environment that issued it), noted when issued.
+_pools_by_token: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
-    moto looked only at running executions for SendTaskSuccess and SendTaskHeartbeat (the token of a stopped
-    execution was ``InvalidToken``), and its own ``TaskTimedOut``/``TaskDoesNotExist`` could not be raised (no
-    message): a token whose task had timed out made SendTaskFailure answer HTTP 500. A heartbeat for a task
-    without ``HeartbeatSeconds`` is accepted (moto said ``InvalidToken``).
+
+def _note_the_issuer_of_each_task_token() -> None:
+    """Speed: an answer to a task token looked it up in every execution of the account and region.
+
+    That scan took 1.1 ms per SendTaskSuccess once a ``serve`` had run 1,500 executions. Each token's pool, and
+    each pool's execution, are now noted (weakly) when issued, for :func:`_token_holder`.
     """
-    from moto.stepfunctions.parser import api
-    from moto.stepfunctions.parser.api import ExecutionStatus, InvalidToken, SendTaskFailureOutput
-    from moto.stepfunctions.parser.asl.eval.callback.callback import (
-        CallbackOutcomeFailure,
-        CallbackOutcomeSuccess,
-        CallbackPoolManager,
-    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackPoolManager
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    class TaskTimedOut(api.TaskTimedOut):
-        """The token's task has ended (timed out, answered, or its execution stopped)."""
-
-        def __init__(self) -> None:
-            super().__init__("Task Timed Out: 'Provided task does not exist anymore'", "TaskTimedOut")
-
-    # Each token's pool, and each pool's execution, noted when issued: an answer looked the token up in every
-    # execution of the account and region (three passes, about 2 ms per answer once a `serve` had run 1,500).
-    pools_by_token: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
     original_environment = ExecutionWorker._get_evaluation_environment
     original_add, original_add_activity_task = CallbackPoolManager.add, CallbackPoolManager.add_activity_task
 
@@ -132,37 +121,58 @@ def _closed_tokens_answered_with_task_timed_out() -> None:
 
     def add(self, callback_id, *args, **kwargs):
         endpoint = original_add(self, callback_id, *args, **kwargs)
-        pools_by_token[callback_id] = self
+        _pools_by_token[callback_id] = self
         return endpoint
 
     def add_activity_task(self, callback_id, *args, **kwargs):
         endpoint = original_add_activity_task(self, callback_id, *args, **kwargs)
-        pools_by_token[callback_id] = self
+        _pools_by_token[callback_id] = self
         return endpoint
 
     ExecutionWorker._get_evaluation_environment = get_evaluation_environment
     CallbackPoolManager.add, CallbackPoolManager.add_activity_task = add, add_activity_task
 
-    def holder(backend, token: str):
-        """The execution of this backend whose current environment issued the token, and its pool; or None."""
-        pool = pools_by_token.get(token)
-        owner = getattr(pool, "owner", None)
-        execution = owner() if owner is not None else None
-        # What the scan below finds: an execution of one of the backend's state machines (identity checks, in C)
-        # whose environment (a redriven execution has a new one) holds the token.
-        if (execution is not None and getattr(execution.exec_worker, "env", None) is not None
-                and execution.exec_worker.env.callback_pool_manager is pool
-                and any(execution in machine.executions for machine in backend.state_machines)):
-            return execution, pool
-        for execution in backend._get_executions():  # a token of no indexed pool: look everywhere, as moto did
-            env = getattr(execution.exec_worker, "env", None)
-            if env is not None and env.callback_pool_manager.get(token) is not None:
-                return execution, env.callback_pool_manager
-        return None
+
+def _token_holder(backend, token: str):
+    """The execution of ``backend`` whose current environment issued the token, and its pool; or None."""
+    pool = _pools_by_token.get(token)
+    owner = getattr(pool, "owner", None)
+    execution = owner() if owner is not None else None
+    # What the scan below finds: an execution of one of the backend's state machines (identity checks, in C)
+    # whose environment (a redriven execution has a new one) holds the token.
+    if (execution is not None and getattr(execution.exec_worker, "env", None) is not None
+            and execution.exec_worker.env.callback_pool_manager is pool
+            and any(execution in machine.executions for machine in backend.state_machines)):
+        return execution, pool
+    for execution in backend._get_executions():  # a token of no noted pool: look everywhere, as moto did
+        env = getattr(execution.exec_worker, "env", None)
+        if env is not None and env.callback_pool_manager.get(token) is not None:
+            return execution, env.callback_pool_manager
+    return None
+
+
+def _closed_tokens_answered_with_task_timed_out() -> None:
+    """Answers to a task token whose task has ended are refused with ``TaskTimedOut``, as AWS refuses them.
+
+    moto looked only at running executions for SendTaskSuccess and SendTaskHeartbeat (the token of a stopped
+    execution was ``InvalidToken``), and its own ``TaskTimedOut``/``TaskDoesNotExist`` could not be raised (no
+    message): a token whose task had timed out made SendTaskFailure answer HTTP 500. A heartbeat for a task
+    without ``HeartbeatSeconds`` is accepted (moto said ``InvalidToken``).
+    """
+    from moto.stepfunctions.parser import api
+    from moto.stepfunctions.parser.api import ExecutionStatus, InvalidToken, SendTaskFailureOutput
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure, CallbackOutcomeSuccess
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    class TaskTimedOut(api.TaskTimedOut):
+        """The token's task has ended (timed out, answered, or its execution stopped)."""
+
+        def __init__(self) -> None:
+            super().__init__("Task Timed Out: 'Provided task does not exist anymore'", "TaskTimedOut")
 
     def open_task(backend, token: str):
         """The pool holding the token's open task; ``TaskTimedOut`` if it has ended, ``InvalidToken`` if unknown."""
-        found = holder(backend, token)
+        found = _token_holder(backend, token)
         if found is None:
             raise InvalidToken()
         execution, pool = found
@@ -213,5 +223,6 @@ def install() -> None:
     """Install StopExecution as AWS answers it."""
     _stop_execution_as_aws()
     _aborted_status_with_error_and_cause()
+    _note_the_issuer_of_each_task_token()
     _closed_tokens_answered_with_task_timed_out()
     _no_wait_for_a_token_once_the_attempt_has_ended()
