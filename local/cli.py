@@ -10,12 +10,12 @@ import sys
 import threading
 from pathlib import Path
 
-from local.launch import launch_stack
 from local.paths import TEMPLATE
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the stack's APIs over HTTP until interrupted; the first stdout line is the JSON contract."""
+    from local.launch import launch_stack
     from local.server import LocalServer
 
     stack = launch_stack(args)
@@ -258,16 +258,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # expected failures print one line, never a stack trace
-        from botocore.exceptions import ClientError
-
-        from local.engine.mock_config import MockConfigError
-        from local.stack.template import TemplateError
-
-        if isinstance(error, ClientError):  # an AWS API refused the request: its code and message suffice
+        # An error of a class can only be raised once its module is imported: looking the classes up where they
+        # are keeps a command that never needed botocore or the engine (``new``) from importing them to fail.
+        client_error, mock_config_error, template_error = (
+            getattr(sys.modules.get(module), name, None) for module, name in (
+                ("botocore.exceptions", "ClientError"), ("local.engine.mock_config", "MockConfigError"),
+                ("local.stack.template", "TemplateError")))
+        if client_error and isinstance(error, client_error):  # an AWS API refused the request: code and message
             details = error.response.get("Error", {})
             print(f"error: {details.get('Code')}: {details.get('Message')}", file=sys.stderr)
             return 2
-        if isinstance(error, MockConfigError | TemplateError | FileNotFoundError | TimeoutError | ValueError):
+        expected = tuple(c for c in (mock_config_error, template_error) if c)
+        if isinstance(error, (*expected, FileNotFoundError, TimeoutError, ValueError)):
             # ValueError includes a bad --parameter, an unknown workflow (--only) and a refused ``new`` name
             print(f"error: {error}", file=sys.stderr)
             return 2

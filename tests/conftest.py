@@ -5,20 +5,30 @@ Helpers live in :mod:`tests.support`, not here.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from local import engine
-from local.stack import Stack
 from tests.support import ROOT
 
-# Before the test modules import moto's interpreter (and, through it, moto's EC2): with the engine's start-up
-# caches in place that import is about 0.6 s cheaper in each worker. The stack would install them anyway.
-engine.apply()
+
+def pytest_configure(config) -> None:
+    """Install the engine before the test modules are collected, in the processes that run tests.
+
+    The test modules import moto's interpreter (and, through it, moto's EC2): with the engine's start-up caches
+    in place that import is about 0.6 s cheaper in each worker. xdist's controller runs no test, so it skips it.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") or not config.getoption("numprocesses", None):
+        from local import engine
+
+        engine.apply()
 
 
 @pytest.fixture(scope="session")
 def stack():
     """The project's template provisioned once on the embedded engine, all workflows' test cases loaded."""
+    from local.stack import Stack
+
     with Stack.launch(ROOT / "template.yaml") as running:
         yield running
 

@@ -26,7 +26,9 @@ def copy_project(destination: Path, code: bool = False) -> Path:
     With ``code`` the copy is a working project: ``python -m local`` and ``pytest`` run from it on its own
     code; ``.venv`` and ``node_modules`` are linked to this project's, as they are large and only read.
     """
-    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info")
+    # With ``code``, compiled modules come along: they stay valid (copytree keeps each file's time and size) and
+    # spare the copy's first process compiling the project again.
+    ignore = shutil.ignore_patterns(*() if code else ("__pycache__",), ".pytest_cache", ".hypothesis", "*.egg-info")
     shutil.copy(ROOT / "template.yaml", destination / "template.yaml")
     for folder in PROJECT_PARTS + (CODE_PARTS if code else ()):
         shutil.copytree(ROOT / folder, destination / folder, ignore=ignore)
