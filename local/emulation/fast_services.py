@@ -15,6 +15,7 @@ Each has a test in ``tests/unit/test_fast_paths.py``.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -230,6 +231,8 @@ def _copy_event_messages_as_json() -> None:
 
 #: moto's own ``Table.scan``, kept by :func:`_scan_copying_only_what_is_returned`.
 moto_table_scan: Any = None
+#: How ``find_nested_key`` reads a path's first name as a list element (``name[2]``).
+_LIST_ELEMENT = re.compile(r"(.+)\[(\d+)\]$")
 
 
 def _scan_copying_only_what_is_returned() -> None:
@@ -239,14 +242,18 @@ def _scan_copying_only_what_is_returned() -> None:
     FilterExpression to the copies, projects them, and computes each item's size (its whole tree) twice.
 
     The items are now read in place (the backend's lock is held, see ``dynamodb.py``; filters and sizes only
-    read), and only what the answer holds is copied: a projection builds new attributes from the stored item, an
-    unprojected item is deep-copied as before, because its answer is serialised after the lock is released.
+    read), and only what the answer holds is copied: a projection builds new attributes from the stored item's
+    projected attributes alone, an unprojected item is deep-copied as before, because its answer is serialised
+    after the lock is released.
     Limit, the 1 MB page, ScannedCount and LastEvaluatedKey are counted as moto counts them (moto 5.2.5's code
     otherwise). Scans of an index keep moto's way.
     """
     import copy
 
+    from botocore.utils import merge_dicts
+    from moto.dynamodb.models import dynamo_type
     from moto.dynamodb.models import table as tables
+    from moto.dynamodb.models.utilities import find_nested_key
 
     original = tables.Table.scan
 
@@ -259,6 +266,22 @@ def _scan_copying_only_what_is_returned() -> None:
             elif operator != "NULL":
                 return False
         return True
+
+    def project(item: Any, paths: list[list[str]]) -> Any:
+        """``Item.project``, converting only the attributes each path starts at (moto converts them all per path).
+
+        Each path reads one top-level attribute (``name`` or ``name[i]``), from a fresh conversion as in moto.
+        """
+        found: dict[str, Any] = {}
+        for path in paths:
+            listed = _LIST_ELEMENT.match(path[0])
+            name = listed.group(1) if listed else path[0]
+            attribute = item.attrs.get(name)
+            plain = {} if attribute is None else {name: dynamo_type.deserializer.deserialize(
+                attribute.to_regular_json())}
+            merge_dicts(found, find_nested_key(path, plain))
+        return dynamo_type.Item(hash_key=item.hash_key, range_key=item.range_key,
+                                attrs=dynamo_type.serializer.serialize(found)["M"])
 
     def scan(self, filters, limit, exclusive_start_key, filter_expression=None, index_name=None,
              consistent_read=False, projection_expression=None, segments=(None, None)):
@@ -288,7 +311,7 @@ def _scan_copying_only_what_is_returned() -> None:
         if filter_expression is not None:
             read = [item for item in read if filter_expression.expr(item)]
         if projection_expression:
-            return [item.project(projection_expression) for item in read], scanned_count, last_evaluated_key
+            return [project(item, projection_expression) for item in read], scanned_count, last_evaluated_key
         return [copy.deepcopy(item) for item in read], scanned_count, last_evaluated_key
 
     global moto_table_scan  # noqa: PLW0603 - kept for the test that compares the two

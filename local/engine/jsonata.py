@@ -26,7 +26,7 @@ def _compile_jsonata(expression: str):
     return jsonata.Jsonata(expression)
 
 
-def jsonata_variable_references(expression: str) -> set[str]:
+def jsonata_variable_references(expression: str) -> frozenset[str]:
     """Variables an expression names; ``$`` (the context item, as in ``items[$ > 3]``) is allowed inside.
 
     AWS rejects ``$`` and ``$$`` only as a whole expression; moto rejected them anywhere.
@@ -35,8 +35,17 @@ def jsonata_variable_references(expression: str) -> set[str]:
 
     if expression.strip() in ("$", "$$"):
         raise moto_jsonata.IllegalJSONataVariableReference(variable_reference=expression.strip())
+    return _variable_names(expression)
+
+
+@functools.lru_cache(maxsize=4096)
+def _variable_names(expression: str) -> frozenset[str]:
+    # Read at every evaluation of an expression (its bindings are built from it): a definition's expressions
+    # are few, the regular expression over each one is not free.
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
     found = moto_jsonata._PATTERN_VARIABLE_REFERENCE.findall(expression) if expression else []
-    return {name for name in found if name and isinstance(name, str) and name not in ("$", "$$")}
+    return frozenset(name for name in found if name and isinstance(name, str) and name not in ("$", "$$"))
 
 
 def _jsonata_bindings(env, expression: str, with_states: bool) -> dict[str, Any]:

@@ -757,16 +757,18 @@ def test_api_answers_are_the_ones_motos_serializer_wrote(stack):
 
 
 _SCANNED_ITEMS = st.lists(st.fixed_dictionaries(
-    {"status": st.sampled_from(["NEW", "NEW-2", "DONE"]), "n": st.integers(-50, 50)},
+    {"status": st.sampled_from(["NEW", "NEW-2", "DONE"]), "n": st.integers(-50, 50),
+     "history": st.lists(st.integers(0, 9), min_size=2, max_size=3)},
     optional={"note": st.text(max_size=30), "tags": st.sets(st.sampled_from("abc"), min_size=1).map(sorted),
-              "detail": st.fixed_dictionaries({"a": st.integers(0, 3)}, optional={"b": st.text(max_size=5)})}),
+              "detail": st.fixed_dictionaries({"a": st.integers(0, 3), "b": st.text(max_size=5)})}),
     max_size=12)
 _SCAN_FILTERS = [None, "begins_with(#s, :p)", "#n > :zero", "attribute_exists(#d.a) AND NOT contains(#t, :b)"]
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(items=_SCANNED_ITEMS, ranged=st.booleans(), scan_filter=st.booleans(), expression=st.sampled_from(_SCAN_FILTERS),
-       projection=st.sampled_from([None, [["status"]], [["detail", "a"], ["n"]]]),
+       projection=st.sampled_from([None, [["status"]], [["detail", "a"], ["n"], ["detail", "b"]],
+                                   [["history[1]"], ["tags"], ["missing"]]]),
        limit=st.sampled_from([None, 1, 3]), page_bytes=st.sampled_from([1_000_000, 100, 200]))
 def test_scans_read_pages_and_copies_as_moto_read_them(stack, items, ranged, scan_filter, expression, projection,
                                                          limit, page_bytes):
@@ -796,7 +798,8 @@ def test_scans_read_pages_and_copies_as_moto_read_them(stack, items, ranged, sca
                                            **({"tags": {"SS": item["tags"]}} if "tags" in item else {}),
                                            **({"detail": {"M": {k: {"S": str(v)} if k == "b" else {"N": str(v)}
                                                                 for k, v in item["detail"].items()}}}
-                                              if "detail" in item else {})})
+                                              if "detail" in item else {}),
+                                           "history": {"L": [{"N": str(v)} for v in item["history"]]}})
     table = dynamodb_backends[ACCOUNT_ID][REGION].get_table(name)
     stored = [item.to_json() for item in table.all_items()]
     filters = {"status": ("BEGINS_WITH", [DynamoType({"S": "NEW"})])} if scan_filter else {}
