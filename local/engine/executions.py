@@ -298,7 +298,10 @@ _ended_lock = threading.Lock()
 
 def _end_event(execution_arn: str) -> threading.Event:
     with _ended_lock:
-        return _ended.setdefault(execution_arn, threading.Event())
+        event = _ended.get(execution_arn)
+        if event is None:  # made once per execution (``setdefault`` would make a spare one at every call)
+            event = _ended[execution_arn] = threading.Event()
+        return event
 
 
 def wait_for_end(execution_arn: str, timeout: float) -> bool:
