@@ -244,9 +244,8 @@ def _scan_copying_only_what_is_returned() -> None:
     The items are now read in place (the backend's lock is held, see ``dynamodb.py``; filters and sizes only
     read), and only what the answer holds is copied: a projection builds new attributes from the stored item's
     projected attributes alone, an unprojected item is deep-copied as before, because its answer is serialised
-    after the lock is released.
-    Limit, the 1 MB page, ScannedCount and LastEvaluatedKey are counted as moto counts them (moto 5.2.5's code
-    otherwise). Scans of an index keep moto's way.
+    after the lock is released. Limit, the 1 MB page, ScannedCount and LastEvaluatedKey are counted as moto
+    counts them (moto 5.2.5's code otherwise). Scans of an index keep moto's way.
     """
     import copy
 
