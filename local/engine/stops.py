@@ -110,7 +110,6 @@ def _note_the_issuer_of_each_task_token() -> None:
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     original_environment = ExecutionWorker._get_evaluation_environment
-    original_add, original_add_activity_task = CallbackPoolManager.add, CallbackPoolManager.add_activity_task
 
     def get_evaluation_environment(self):
         env = original_environment(self)
@@ -119,18 +118,17 @@ def _note_the_issuer_of_each_task_token() -> None:
             env.callback_pool_manager.owner = weakref.ref(execution)
         return env
 
-    def add(self, callback_id, *args, **kwargs):
-        endpoint = original_add(self, callback_id, *args, **kwargs)
-        _pools_by_token[callback_id] = self
-        return endpoint
+    def noting_the_pool(original):
+        def add(self, callback_id, *args, **kwargs):
+            endpoint = original(self, callback_id, *args, **kwargs)
+            _pools_by_token[callback_id] = self
+            return endpoint
 
-    def add_activity_task(self, callback_id, *args, **kwargs):
-        endpoint = original_add_activity_task(self, callback_id, *args, **kwargs)
-        _pools_by_token[callback_id] = self
-        return endpoint
+        return add
 
     ExecutionWorker._get_evaluation_environment = get_evaluation_environment
-    CallbackPoolManager.add, CallbackPoolManager.add_activity_task = add, add_activity_task
+    CallbackPoolManager.add = noting_the_pool(CallbackPoolManager.add)
+    CallbackPoolManager.add_activity_task = noting_the_pool(CallbackPoolManager.add_activity_task)
 
 
 def _token_holder(backend, token: str):
