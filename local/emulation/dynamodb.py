@@ -131,11 +131,34 @@ def _validate_requests_as_dynamodb_does() -> None:
             setattr(DynamoHandler, xform_name(name), validated(method, model.operation_model(name)))
 
 
+def _refuse_undefined_attribute_names_as_dynamodb_does() -> None:
+    """An UpdateExpression starting a path with a ``#name`` it does not define crashed moto (``KeyError``).
+
+    Moto checks for overlapping paths before it resolves names. DynamoDB answers ``ValidationException``: "Invalid
+    UpdateExpression: An expression attribute name used in the document path is not defined; attribute name:
+    #name", as moto already answered for such a name further down a path.
+    """
+    from moto.dynamodb.exceptions import ExpressionAttributeNameNotDefined
+    from moto.dynamodb.parsing.validators import OverlappingPathsValidator
+
+    class DefinedNames(dict):
+        def __missing__(self, name: str) -> str:
+            raise ExpressionAttributeNameNotDefined(name)
+
+    original = OverlappingPathsValidator.__init__
+
+    def __init__(self, expression_attribute_names: dict[str, str] | None) -> None:
+        original(self, DefinedNames(expression_attribute_names or {}))
+
+    OverlappingPathsValidator.__init__ = __init__
+
+
 def install() -> None:
     """Install the DynamoDB adaptations."""
     _publish_dynamodb_stream_records()
     _make_dynamodb_item_operations_atomic()
     _validate_requests_as_dynamodb_does()
+    _refuse_undefined_attribute_names_as_dynamodb_does()
 
 
 def reset() -> None:

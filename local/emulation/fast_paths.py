@@ -17,9 +17,12 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
 - :func:`_list_moto_modules_once`: the HTTP endpoint listed moto's package folder on every request;
 - :mod:`local.emulation.fast_requests`: the hand-over of each request between botocore and moto;
 - :mod:`local.emulation.fast_responses`: moto's response serializer looking every member of every answer up;
-- :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed.
+- :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed;
+- :mod:`local.emulation.fast_expressions`: DynamoDB update expressions parsed twice and validated in passes that
+  walked every subtree again.
 
-Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto gave without it.
+Each has a test in ``tests/unit/test_fast_paths.py`` (update expressions: ``tests/unit/test_fast_expressions.py``)
+that the answer is the one moto gave without it.
 """
 
 from __future__ import annotations
@@ -316,9 +319,10 @@ def _list_moto_modules_once() -> None:
 
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
-    from local.emulation import fast_requests, fast_responses, fast_services
+    from local.emulation import fast_expressions, fast_requests, fast_responses, fast_services
 
     fast_services.install()
+    fast_expressions.install()
     fast_responses.install()
     _cache_response_method_names()
     _draw_request_ids_in_one_pass()

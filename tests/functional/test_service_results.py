@@ -252,6 +252,21 @@ def test_update_item_reports_consumed_capacity_only_when_asked(stack, table):
     assert "ConsumedCapacity" in counted.output
 
 
+def test_update_naming_an_attribute_it_does_not_define_is_dynamodb_validation_error(stack, table):
+    """An updateItem whose UpdateExpression sets ``#status`` without ExpressionAttributeNames: DynamoDB's refusal.
+
+    The workflow can catch it as the DynamoDB error it is (moto crashed with a ``KeyError``, a States.Runtime).
+    """
+    error = caught(stack, "arn:aws:states:::dynamodb:updateItem", {
+        "TableName": table, "Key": {"id": {"S": "undefined-name"}}, "UpdateExpression": "SET #status = :s",
+        "ExpressionAttributeValues": {":s": {"S": "DONE"}}})
+    assert error["Error"] == "DynamoDB.AmazonDynamoDBException"
+    assert error["Cause"].startswith(
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute "
+        "name: #status (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ValidationException; Request ID: ")
+    assert "Item" not in stack.client("dynamodb").get_item(TableName=table, Key={"id": {"S": "undefined-name"}})
+
+
 def test_task_token_reaches_its_execution_while_another_execution_is_starting(stack):
     """SendTaskSuccess finds the waiting execution even when another execution has not started running yet.
 
