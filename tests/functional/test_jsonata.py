@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.functional.test_virtual_time import seconds_between
 from tests.support.engine import execute, machine
@@ -111,3 +115,53 @@ def test_a_wait_timestamp_in_the_past_does_not_wait(stack):
     entered, exited = (next(e for e in result.history if e["type"] == kind)
                        for kind in ("WaitStateEntered", "WaitStateExited"))
     assert seconds_between(entered, exited) < 1
+
+
+# --- $parse: read with json where JSON and JSONata read a text alike, with $eval otherwise ---------------------
+
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.text(max_size=6),
+              st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([0.0, -0.0, 1.0, 2.5e-7, 1e21])),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=4), children,
+                                                                                  max_size=3)),
+    max_leaves=10)
+_PARSE_EXPRESSIONS = ["$parse($v)", "$parse($v).a", "$parse($v)[1]", "$parse($v).*", "$string($parse($v))",
+                      "$count($parse($v))", "$type($parse($v))", "[$parse($v)]", "$parse($v).a.b", "$parse($v) = null"]
+_ODD_TEXTS = ['{"a":1,"a":2}', '"\\ud83d\\ude00"', '["\\ud83d"]', "1e400", "-1e400", "NaN", "[1,]", "/* c */ 1",
+              "1 + 1", "", "  ", '"\\u0000\\b\\f\\/"', "null", "-0", "-0.0", "1.0", "12345678901234567890",
+              "[" * 40 + "]" * 40, '{"a": {"b": [1, 2.0, null]}}', "\ufeff[1]", '{"k":"\\\\ud83d"}', "$v"]
+
+
+def _typed(value):
+    """A value with the type of each part (``1`` and ``1.0`` differ), as JSONata handed it back."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [type(value).__name__, [_typed(item) for item in value]]
+    return type(value).__name__, repr(value)
+
+
+def _evaluated(expression: str, text, parse) -> tuple:
+    from local.engine.jsonata import evaluate_jsonata
+
+    try:
+        return "value", _typed(evaluate_jsonata(expression, {"v": text, "parse": parse}))
+    except Exception as error:  # the failure is what is compared
+        return "error", type(error).__name__, getattr(error, "error", None) or str(error)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(value=_JSON_VALUES, ascii_only=st.booleans(), indent=st.sampled_from([None, 2]),
+       expression=st.sampled_from(_PARSE_EXPRESSIONS), odd=st.one_of(st.none(), st.sampled_from(_ODD_TEXTS),
+                                                                     st.integers(), st.just({"a": 1})))
+def test_parse_gives_what_jsonatas_eval_gives(stack, value, ascii_only, indent, expression, odd):
+    """``$parse`` of any JSON text (or of a text JSON does not read alike) is ``$eval``'s value, types included.
+
+    Integral numbers, numbers past 2**53, nulls inside objects and arrays, keys given twice, escaped surrogates,
+    numbers out of range, texts that are no JSON and arguments that are no text: the value, or the error.
+    """
+    from local.engine.jsonata import PARSE_AS_EVAL, _compile_jsonata, _jsonata_lambda, _parse
+
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=indent) if odd is None else odd
+    fast = _evaluated(expression, text, _jsonata_lambda(_parse))
+    assert fast == _evaluated(expression, text, _compile_jsonata(PARSE_AS_EVAL).evaluate(None))
