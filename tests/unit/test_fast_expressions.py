@@ -134,7 +134,7 @@ def _update(ddb, table: str, item: dict | None, expression: str, return_values: 
     return answer, ddb.get_item(TableName=table, Key=key).get("Item")
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)  # the same requests every run
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)  # the same requests every run
 @example(item={"n": {"N": "7"}, "l": {"L": [{"N": "0"}]}}, expression=EXAMPLES[0], return_values="ALL_NEW")
 @example(item=None, expression=EXAMPLES[1], return_values="UPDATED_OLD")
 @example(item={"l": {"L": []}, "n": {"N": "1"}}, expression=EXAMPLES[2], return_values="UPDATED_NEW")
@@ -182,7 +182,7 @@ def _shape(node, originals: dict) -> tuple:
             {name: value(v) for name, v in vars(node).items() if name != "parent"})
 
 
-@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+@settings(max_examples=50, deadline=None, derandomize=True, database=None)
 @given(item=st.one_of(st.none(), st.dictionaries(st.sampled_from(NAMES), STORED, max_size=4)),
        expression=st.one_of(EXPRESSIONS, st.sampled_from(EXAMPLES[:7])))
 def test_validated_trees_are_the_ones_moto_builds(tables, item, expression):
