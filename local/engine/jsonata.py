@@ -94,7 +94,7 @@ def _partition(array: Any, size: Any) -> list[list[Any]]:
     return [items[start:start + step] for start in range(0, len(items), step)]
 
 
-class _NotPlainJson(Exception):
+class _NotPlainJson(ValueError):
     """The text holds something JSONata reads otherwise than ``json`` (see :func:`_parse`)."""
 
 
@@ -144,7 +144,7 @@ def _parse(text: Any = None, *_: Any) -> Any:
         try:
             return _as_jsonata_values(json.loads(text, parse_int=_jsonata_number, parse_float=_jsonata_number,
                                                  parse_constant=_refuse_constant, object_pairs_hook=_unique_keys))
-        except (ValueError, RecursionError, _NotPlainJson):
+        except (ValueError, RecursionError):  # not JSON, or JSON that JSONata reads otherwise
             pass
     import jsonata
 
