@@ -18,10 +18,10 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
 - :mod:`local.emulation.fast_requests`: the hand-over of each request between botocore and moto;
 - :mod:`local.emulation.fast_responses`: moto's response serializer looking every member of every answer up;
 - :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed;
-- :mod:`local.emulation.fast_expressions`: DynamoDB update expressions parsed twice and validated in passes that
-  walked every subtree again.
+- :mod:`local.emulation.fast_expressions`: DynamoDB update and condition expressions parsed twice, update
+  expressions validated in passes that walked every subtree again.
 
-Each has a test in ``tests/unit/test_fast_paths.py`` (update expressions: ``tests/unit/test_fast_expressions.py``)
+Each has a test in ``tests/unit/test_fast_paths.py`` (DynamoDB expressions: ``tests/unit/test_fast_expressions.py``)
 that the answer is the one moto gave without it.
 """
 

@@ -1,7 +1,8 @@
-"""DynamoDB update expressions give, with the fast paths of ``local/emulation/fast_expressions.py``, moto's answers.
+"""DynamoDB expressions give, with the fast paths of ``local/emulation/fast_expressions.py``, moto's answers.
 
-Every UpdateItem below runs twice, on two tables holding the same item: once as the engine runs it, once with moto's
-own parser, traversal, clause search and tree copy put back. Items, answers and errors must be the same.
+Every UpdateItem (conditional PutItem, filtered Scan) below runs twice, on two tables holding the same item: once as
+the engine runs it, once with moto's own parsers, traversal, clause search and tree copy put back. Items, answers
+and errors must be the same.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def motos_update_expressions():
     """Moto's own update expression parser, traversal, clause search and tree copy, while the block runs."""
     from unittest import mock
 
+    from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing import ast_nodes, expressions, validators
 
     from local.emulation.fast_expressions import moto_functions
@@ -87,7 +89,8 @@ def motos_update_expressions():
             mock.patch.object(validators.ActionCountValidator, "traverse", traverse), \
             mock.patch.object(validators.OverlappingPathsValidator, "traverse", traverse), \
             mock.patch.object(ast_nodes.Node, "find_clauses", moto_functions["find_clauses"]), \
-            mock.patch.object(validators, "deepcopy", moto_functions["deepcopy"]):
+            mock.patch.object(validators, "deepcopy", moto_functions["deepcopy"]), \
+            mock.patch.object(ConditionExpressionParser, "parse", moto_functions["parse_condition"]):
         yield
 
 
@@ -243,3 +246,62 @@ def test_a_parsed_expression_is_shared_unchanged_and_bad_ones_fail_every_time(st
     for _ in range(2):
         with pytest.raises(InvalidUpdateExpression):
             UpdateExpressionParser.make("SET #a = ")
+
+
+_comparison = st.tuples(_operand, st.sampled_from(["=", "<>", "<", "<=", ">", ">="]), _operand).map(" ".join)
+_function = st.one_of(
+    st.builds("attribute_exists({})".format, _path), st.builds("attribute_not_exists({})".format, _path),
+    st.builds("begins_with({}, :s)".format, _path), st.tuples(_path, _value).map(lambda p: f"contains({p[0]}, {p[1]})"),
+    st.tuples(_path, _value).map(lambda p: f"size({p[0]}) > {p[1]}"),
+    st.builds("{} BETWEEN :n AND :n".format, _path), st.builds("{} IN (:s, :n, :e)".format, _path),
+    st.tuples(_path, st.sampled_from(["<", ">="])).map(lambda p: f"{p[0]} {p[1]} :n"))
+CONDITIONS = st.recursive(
+    st.one_of(_comparison, _function),
+    lambda inner: st.one_of(st.tuples(inner, st.sampled_from(["AND", "OR"]), inner).map(" ".join),
+                            st.builds("NOT {}".format, inner), st.builds("({})".format, inner)),
+    max_leaves=4)
+
+
+def _conditional_writes(ddb, table: str, item: dict | None, condition: str, number: str) -> tuple:
+    """A conditional PutItem on ``item`` (or none) and a Scan filtered by the same condition: answers and item.
+
+    ``:n`` is ``number``: the same condition comes with other values.
+    """
+    _store(ddb, table, item)
+    names = {placeholder: placeholder[1:] for placeholder in re.findall(r"#\w+", condition)
+             if placeholder[1:] in NAMES}
+    values = {placeholder: {"N": number} if placeholder == ":n" else VALUES[placeholder]
+              for placeholder in re.findall(r":\w+", condition) if placeholder in VALUES}
+    extra = {**({"ExpressionAttributeNames": names} if names else {}),
+             **({"ExpressionAttributeValues": values} if values else {})}
+    answers = []
+    for call, request in ((ddb.scan, {"TableName": table, "FilterExpression": condition}),
+                          (ddb.put_item, {"TableName": table, "Item": {**KEY, "written": {"BOOL": True}},
+                                          "ConditionExpression": condition})):
+        try:
+            answer = call(**request, **extra)
+            answers.append(("answer", answer.get("Items"), answer.get("Count")))
+        except ClientError as error:
+            answers.append(("error", error.response["Error"]["Code"], error.response["Error"]["Message"]))
+        except Exception as error:  # moto failing on a request is an answer to compare too
+            answers.append(("failure", type(error).__name__, str(error)))
+    return answers, ddb.get_item(TableName=table, Key=KEY).get("Item")
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@example(item={"s": {"S": "old"}, "n": {"N": "7"}}, number="2",
+         condition="attribute_exists(#a) OR #n < :n OR (#s = :s AND attribute_exists(#m) AND #n < :n)")
+@given(item=st.one_of(st.none(), st.dictionaries(st.sampled_from(NAMES), STORED, max_size=4)), condition=CONDITIONS,
+       number=st.sampled_from(["2", "8"]))
+def test_conditions_filter_and_refuse_as_moto_does(tables, item, condition, number):
+    """Conditional writes and filtered scans keep or refuse what moto's parser keeps or refuses.
+
+    Comparisons, functions, BETWEEN, IN, AND, OR, NOT and parentheses; a condition parsed once is evaluated again
+    on other items.
+    """
+    ddb, (engine_table, moto_table) = tables
+    numbers = [number, "10" if number == "2" else "2"]  # then the same condition with another value
+    engine = [_conditional_writes(ddb, engine_table, item, condition, n) for n in numbers]
+    with motos_update_expressions():
+        moto = [_conditional_writes(ddb, moto_table, item, condition, n) for n in numbers]
+    assert engine == moto
