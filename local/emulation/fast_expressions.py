@@ -11,7 +11,7 @@ An UpdateItem with the image catalog's expression (15 actions) took 4.8 ms in mo
 - :func:`_copy_expression_trees_directly`: the validator's copy of the tree went through ``copy.deepcopy``'s
   generic reconstruction, node by node.
 
-Now 2.6 ms. And :func:`_parse_each_condition_once`: a conditional write parsed its ConditionExpression twice (0.23
+Now 2.7 ms. And :func:`_parse_each_condition_once`: a conditional write parsed its ConditionExpression twice (0.23
 ms each for an idempotency record's). Each is installed by ``fast_paths`` and checked by
 ``tests/unit/test_fast_expressions.py``, which compares items, answers and errors with moto's own code.
 """
