@@ -18,10 +18,10 @@ that gives the same result every time, measured with py-spy and yappi on ``pytho
 - :mod:`local.emulation.fast_requests`: the hand-over of each request between botocore and moto;
 - :mod:`local.emulation.fast_responses`: moto's response serializer looking every member of every answer up;
 - :mod:`local.emulation.fast_services`: SQS, SNS and EventBridge doing more work per message than needed;
-- :mod:`local.emulation.fast_expressions`: DynamoDB update and condition expressions parsed twice, update
-  expressions validated in passes that walked every subtree again.
+- :mod:`local.emulation.fast_dynamodb`: a DynamoDB Scan copying every item it read, update and condition
+  expressions parsed twice, update expressions validated in passes that walked every subtree again.
 
-Each has a test in ``tests/unit/test_fast_paths.py`` (DynamoDB expressions: ``tests/unit/test_fast_expressions.py``)
+Each has a test in ``tests/unit/test_fast_paths.py`` (DynamoDB: ``tests/unit/test_fast_dynamodb.py``)
 that the answer is the one moto gave without it.
 """
 
@@ -319,10 +319,10 @@ def _list_moto_modules_once() -> None:
 
 def install() -> None:
     """Install the fast paths (idempotent through :func:`local.emulation.apply`)."""
-    from local.emulation import fast_expressions, fast_requests, fast_responses, fast_services
+    from local.emulation import fast_dynamodb, fast_requests, fast_responses, fast_services
 
     fast_services.install()
-    fast_expressions.install()
+    fast_dynamodb.install()
     fast_responses.install()
     _cache_response_method_names()
     _draw_request_ids_in_one_pass()

@@ -6,16 +6,13 @@
 - :func:`_deliver_rule_events_to_topics_in_process`: a rule's delivery to a topic was a whole SDK round trip;
 - :func:`_match_event_patterns_without_reencoding`: every rule of a bus encoded and decoded each event again;
 - :func:`_copy_event_messages_as_json`: each rule of a bus got its copy of the event envelope through
-  ``copy.deepcopy`` (19 calls per copy);
-- :func:`_scan_copying_only_what_is_returned`: a DynamoDB Scan copied every item it read, filtered or not, and
-  sized each item twice.
+  ``copy.deepcopy`` (19 calls per copy).
 
 Each has a test in ``tests/unit/test_fast_paths.py``.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any
 
@@ -229,98 +226,8 @@ def _copy_event_messages_as_json() -> None:
     models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
 
 
-#: moto's own ``Table.scan``, kept by :func:`_scan_copying_only_what_is_returned`.
-moto_table_scan: Any = None
-#: How ``find_nested_key`` reads a path's first name as a list element (``name[2]``).
-_LIST_ELEMENT = re.compile(r"(.+)\[(\d+)\]$")
-
-
-def _scan_copying_only_what_is_returned() -> None:
-    """A Scan deep-copied every item it read, even those its filter then dropped, and sized each item twice.
-
-    Moto copies each item that passes the legacy ScanFilter (all of them without one), applies the
-    FilterExpression to the copies, projects them, and computes each item's size (its whole tree) twice.
-
-    The items are now read in place (the backend's lock is held, see ``dynamodb.py``; filters and sizes only
-    read), and only what the answer holds is copied: a projection builds new attributes from the stored item's
-    projected attributes alone, an unprojected item is deep-copied as before, because its answer is serialised
-    after the lock is released. Limit, the 1 MB page, ScannedCount and LastEvaluatedKey are counted as moto
-    counts them (moto 5.2.5's code otherwise). Scans of an index keep moto's way.
-    """
-    import copy
-
-    from botocore.utils import merge_dicts
-    from moto.dynamodb.models import dynamo_type
-    from moto.dynamodb.models import table as tables
-    from moto.dynamodb.models.utilities import find_nested_key
-
-    original = tables.Table.scan
-
-    def passes(item: Any, filters: dict[str, Any]) -> bool:
-        for name, (operator, operands) in filters.items():
-            attribute = item.attrs.get(name)
-            if attribute:
-                if not attribute.compare(operator, operands):
-                    return False
-            elif operator != "NULL":
-                return False
-        return True
-
-    def project(item: Any, paths: list[list[str]]) -> Any:
-        """``Item.project``, converting only the attributes each path starts at (moto converts them all per path).
-
-        Each path reads one top-level attribute (``name`` or ``name[i]``), from a fresh conversion as in moto.
-        """
-        found: dict[str, Any] = {}
-        for path in paths:
-            listed = _LIST_ELEMENT.match(path[0])
-            name = listed.group(1) if listed else path[0]
-            attribute = item.attrs.get(name)
-            plain = {} if attribute is None else {name: dynamo_type.deserializer.deserialize(
-                attribute.to_regular_json())}
-            merge_dicts(found, find_nested_key(path, plain))
-        return dynamo_type.Item(hash_key=item.hash_key, range_key=item.range_key,
-                                attrs=dynamo_type.serializer.serialize(found)["M"])
-
-    def scan(self, filters, limit, exclusive_start_key, filter_expression=None, index_name=None,
-             consistent_read=False, projection_expression=None, segments=(None, None)):
-        if index_name:
-            return original(self, filters, limit, exclusive_start_key, filter_expression, index_name,
-                            consistent_read, projection_expression, segments)
-        read: list[Any] = []
-        read_size = scanned_count = 0
-        last_evaluated_key = None
-        key_attrs, range_attrs = [self.hash_key_attr], [self.range_key_attr]
-        previous_page = exclusive_start_key is not None
-        for item in self.all_items():
-            if not item.is_within_segment(segments):
-                continue
-            if previous_page:
-                if self._item_comes_before_dct(item, exclusive_start_key, key_attrs, range_attrs, True):
-                    continue
-                previous_page = False
-            size = item.size()
-            if len(read) == limit or read_size + size > tables.RESULT_SIZE_LIMIT:
-                last_evaluated_key = self._get_last_evaluated_key(read[-1], index_name)
-                break
-            if passes(item, filters):
-                read.append(item)
-                read_size += size
-            scanned_count += 1
-        if filter_expression is not None:
-            read = [item for item in read if filter_expression.expr(item)]
-        if projection_expression:
-            return [project(item, projection_expression) for item in read], scanned_count, last_evaluated_key
-        return [copy.deepcopy(item) for item in read], scanned_count, last_evaluated_key
-
-    global moto_table_scan  # noqa: PLW0603 - kept for the test that compares the two
-    moto_table_scan = original
-    tables.Table.scan = scan
-
-
 def install() -> None:
     """Install the service fast paths."""
-    _scan_copying_only_what_is_returned()
     _match_event_patterns_without_reencoding()
     _copy_event_messages_as_json()
     _send_sqs_messages_without_recounting_the_queue()
