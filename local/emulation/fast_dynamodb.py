@@ -240,8 +240,6 @@ def _scan_copying_only_what_is_returned() -> None:
     after the lock is released. Limit, the 1 MB page, ScannedCount and LastEvaluatedKey are counted as moto
     counts them (moto 5.2.5's code otherwise). Scans of an index keep moto's way.
     """
-    import copy
-
     from botocore.utils import merge_dicts
     from moto.dynamodb.models import dynamo_type
     from moto.dynamodb.models import table as tables
