@@ -8,6 +8,7 @@ import uuid
 
 from local.engine.mock_config import InvocationCountingTestCase, MockConfig
 from local.engine.sdk import to_plain_json
+from local.engine.timelines import timeline_of
 
 #: The MockConfigFile in force (set by the stack); ``None`` means ``#TestCase`` starts are rejected.
 mock_config: MockConfig | None = None
@@ -310,12 +311,17 @@ def wait_for_end(execution_arn: str, timeout: float) -> bool:
 
 
 def _signal_execution_ends() -> None:
-    """Tests and benchmarks polled DescribeExecution; an execution now signals its end to waiters."""
+    """Tests and benchmarks polled DescribeExecution; an execution now signals its end to waiters.
+
+    Its end is reported once: by its worker when the program ends, or by StopExecution, whichever comes first.
+    """
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
     original = BaseExecutionWorkerCommunication.terminated
 
     def terminated(self) -> None:
+        if not timeline_of(self.execution.exec_worker.env).execution.report_once():
+            return
         try:
             original(self)
         finally:

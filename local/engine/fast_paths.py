@@ -231,13 +231,14 @@ def _find_executions_by_index() -> None:
     StepFunctionBackend.describe_execution = describe_execution
 
 
-class _CallingThread:
+class CallingThread:
     """A stand-in for ``threading.Thread`` that runs its target on the thread that starts it."""
 
     def __init__(self, target: Any = None, args: Any = (), kwargs: Any = None, daemon: Any = None, **_: Any) -> None:
         self._target, self._args, self._kwargs = target, tuple(args), dict(kwargs or {})
 
     def start(self) -> None:
+        """Run the target now; an exception it raises is reported as a thread's would be, and not raised."""
         try:
             self._target(*self._args, **self._kwargs)
         except SystemExit:
@@ -248,9 +249,11 @@ class _CallingThread:
             threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), None)))
 
     def join(self, timeout: float | None = None) -> None:
+        """Nothing to wait for: the target ended in :meth:`start`."""
         return None
 
     def is_alive(self) -> bool:
+        """Never: the target ended in :meth:`start`."""
         return False
 
 
@@ -272,7 +275,7 @@ def _run_untimed_steps_on_the_calling_thread() -> None:
         def make(*args: Any, **kwargs: Any) -> Any:
             if getattr(calling_thread, "next", False):
                 calling_thread.next = False
-                return _CallingThread(*args, **kwargs)
+                return CallingThread(*args, **kwargs)
             return real(*args, **kwargs)
 
         return make

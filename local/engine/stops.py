@@ -21,10 +21,9 @@ import time
 import weakref
 
 from local.engine.clock import CLOCK
-from local.engine.executions import wait_for_end
 from local.engine.timelines import timeline_of, wall_datetime
 
-#: Real seconds StopExecution waits for a just-started execution's worker, and for the stopped one to end.
+#: Real seconds StopExecution waits for a just-started execution's worker to make its environment.
 _STARTING_SECONDS = 5.0
 
 
@@ -58,7 +57,8 @@ def stop(execution, error: str | None, cause: str | None):
     at = CLOCK.now() + max(timeline.skipped, run.furthest_skip)  # where its furthest line stands
     if run.abort(at, error, cause):
         _close_task_tokens(env)
-        wait_for_end(execution.exec_arn, _STARTING_SECONDS)  # its worker reports ABORTED at once
+        # Reported here: the program may run on the execution's worker, still inside a task that does not stop.
+        execution.exec_worker._execution_communication.terminated()
         return wall_datetime(at)
     return execution.stop_date
 

@@ -37,7 +37,18 @@ class ExecutionTime:
         self.ended_at: float | None = None
         self.aborted: tuple[str | None, str | None] | None = None  # StopExecution's (error, cause)
         self.done = VirtualEvent()  # set when the execution's program ends or is stopped
+        self._reported = False
         self._lock = threading.Lock()
+
+    def report_once(self) -> bool:
+        """True for the first caller only: the end is reported by the worker or by StopExecution, not both.
+
+        A second report would rewrite the stop date (moto writes the real time, then the virtual one) under a
+        DescribeExecution running meanwhile.
+        """
+        with self._lock:
+            first, self._reported = not self._reported, True
+            return first
 
     def furthest_deadline(self) -> float:
         """The deadline in clock time, as the furthest timeline reaches it (for :meth:`VirtualEvent.wait_until`)."""

@@ -209,12 +209,14 @@ def _execution_timeout_in_virtual_time() -> None:
     """Defect: an execution's ``TimeoutSeconds`` ran in real time (a 60 s Wait under a 5 s timeout succeeded).
 
     It is now a deadline on the execution's timelines: reached by a Wait, by the clock, or by a Task still
-    running, the execution ends ``TIMED_OUT`` at that instant. The program runs on a worker of its own either
-    way, so that StopExecution (:mod:`~local.engine.stops`) can end the execution while a task still waits.
+    running, the execution ends ``TIMED_OUT`` at that instant: the program runs on a thread of its own, watched
+    for the deadline by the execution's worker. Without a deadline it runs on the worker itself.
     """
     from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
     from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    from local.engine.fast_paths import CallingThread
 
     original_eval = Program.eval
 
@@ -235,12 +237,15 @@ def _execution_timeout_in_virtual_time() -> None:
             finally:
                 done.set()
 
+        if execution.deadline is None:
+            # Nothing to time out: the program runs on this worker (a thread handed over to it and back cost a
+            # twelfth of a short execution); StopExecution reports the end itself (local.engine.stops.stop).
+            CallingThread(target=run).start()
+            return
         worker = threading.Thread(target=run, daemon=True)
         TMP_THREADS.append(worker)
         worker.start()
-        if execution.deadline is None:
-            done.wait_until(None)
-        elif not done.wait_until(execution.furthest_deadline):
+        if not done.wait_until(execution.furthest_deadline):
             execution.time_out(execution.deadline)
 
     Program.eval = eval

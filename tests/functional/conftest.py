@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import threading
 import uuid
 import zipfile
 
@@ -53,3 +55,26 @@ def role(stack):
 def approval_queue(stack):
     """A queue the callback test machines send their task token to."""
     return token_queue(stack)
+
+
+@pytest.fixture()
+def slow_function(stack, role):
+    """A Lambda function whose handler runs until the test ends (a call still running); its name and a called flag."""
+    from local.emulation import lambda_runtime
+
+    called, release = threading.Event(), threading.Event()
+
+    def handler(event):
+        called.set()
+        release.wait(10)
+        return json.dumps(event), False, ""
+
+    name = f"engine-slow-{uuid.uuid4().hex[:8]}"
+    stack.client("lambda").create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                                           Handler="app.handler",
+                                           Code={"ZipFile": zip_of("def handler(event, context):\n    return event\n",
+                                                                   "app.py")})
+    lambda_runtime.lambda_handlers[name] = handler
+    yield name, called
+    release.set()
+    lambda_runtime.lambda_handlers.pop(name, None)

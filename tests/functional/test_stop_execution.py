@@ -111,6 +111,21 @@ def test_stopping_an_execution_during_a_long_wait_aborts_it_without_waiting(stac
     assert types(stack, execution) == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
 
 
+def test_stopping_an_execution_whose_function_is_still_running_aborts_it_at_once(stack, slow_function):
+    """A Lambda function still working when the execution is stopped: ABORTED at once, its late result not recorded.
+
+    Nothing interrupts the call (no token to close, no Wait to cut short): the execution ends all the same.
+    """
+    name, called = slow_function
+    execution = start(stack, {"StartAt": "Analyse", "States": {"Analyse": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": name},
+        "Next": "After"}, "After": AFTER}}, {})
+    assert called.wait(5), "the function was not called"
+    assert_aborted_at_once(stack, execution)
+    assert types(stack, execution)[-1] == "ExecutionAborted"
+    assert "After" not in stack.execution(execution).states
+
+
 @pytest.mark.parametrize("container", ["Map", "Parallel"])
 def test_stopping_an_execution_whose_branches_wait_aborts_it(stack, approval_queue, container):
     """Map iterations (Parallel branches) each waiting for a token, stopped: ABORTED at once, every token refused."""

@@ -151,35 +151,6 @@ def test_retry_intervals_back_off_capped_and_jittered(stack, jitter):
         assert 0 <= gaps[0] <= 3.5 and 0 <= gaps[1] <= 5.5
 
 
-@pytest.fixture()
-def slow_function(stack, role):
-    """A Lambda function whose handler runs until the test lets it finish (a call that takes longer)."""
-    import io
-    import threading
-    import uuid
-    import zipfile
-
-    from local.emulation import lambda_runtime
-
-    called, release = threading.Event(), threading.Event()
-
-    def handler(event):
-        called.set()
-        release.wait(10)
-        return json.dumps(event), False, ""
-
-    name = f"engine-slow-{uuid.uuid4().hex[:8]}"
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
-    stack.client("lambda").create_function(FunctionName=name, Runtime="python3.12", Role=role,
-                                           Handler="app.handler", Code={"ZipFile": archive.getvalue()})
-    lambda_runtime.lambda_handlers[name] = handler
-    yield name, called
-    release.set()
-    lambda_runtime.lambda_handlers.pop(name, None)
-
-
 def test_a_task_timeout_fires_around_a_function_that_runs_longer(stack, slow_function):
     """``lambda:invoke`` with TimeoutSeconds 30 around a function still running after 30 workflow seconds."""
     name, called = slow_function
