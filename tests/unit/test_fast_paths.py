@@ -210,6 +210,21 @@ def test_requests_reach_moto_as_werkzeug_builds_them(stack, method, url, headers
     assert type(fast.form) is type(slow.form) and fast.stream.read() == slow.stream.read()
 
 
+@pytest.mark.parametrize("value", ["a\nb", "a\rb", "a\r\n b"])
+def test_header_values_with_line_breaks_are_refused_as_werkzeug_refuses_them(stack, value):
+    """A header value holding a line break is left to werkzeug's builder, which refuses it with its own error."""
+    from moto.core.request import Request
+
+    from local.emulation import fast_paths
+
+    url, headers = "https://sqs.us-east-1.amazonaws.com/", {"Content-Type": "application/json", "X-Note": value}
+    with pytest.raises(ValueError) as slow:
+        fast_paths.werkzeug_from_primitives(Request, "POST", url, headers, b"{}")
+    with pytest.raises(ValueError) as fast:
+        Request.from_primitives("POST", url, headers, b"{}")
+    assert str(fast.value) == str(slow.value)
+
+
 def test_header_dictionaries_behave_as_botocores(stack):
     """Case-insensitive headers as botocore keeps them: every operation gives what its own ``HeadersDict`` gives.
 
@@ -263,6 +278,13 @@ def test_access_keys_are_read_from_requests_as_moto_reads_them(stack):
         ({"Authorization": "Bearer token"}, {"AWSAccessKeyId": ["AKIAFASTPATHS0000003"]}),
         ({}, {"AWSAccessKeyId": ["AKIAFASTPATHS0000004"]}),
         ({}, {}),
+        # Keys moto's pattern does not take (not 20 capitals and digits), as test set-ups and the engine use.
+        ({"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261128/us-east-1/states/aws4_request, "
+                           "SignedHeaders=host, Signature=0"}, {}),
+        ({"Authorization": "AWS4-HMAC-SHA256 Credential=local/20261128/us-east-1/ec2/aws4_request, "
+                           "SignedHeaders=host, Signature=0"}, {"AWSAccessKeyId": ["AKIAFASTPATHS0000005"]}),
+        ({"Authorization": "AWS4-HMAC-SHA256 Credential=local/20261128/us-east-1/ec2/aws4_request, "
+                           "SignedHeaders=host, Signature=0"}, {"AWSAccessKeyId": []}),
     ]
     for headers, querystring in cases * 2:  # the second round answers from the kept results
         response = BaseResponse()
