@@ -5,8 +5,9 @@ on ``python -m local bench``, about a third of a call went into the hand-over it
 
 - :func:`_index_headers_by_lower_case_name`: botocore's case-insensitive header dictionary wrapped every key
   in an object of its own on every lookup (about 35 per call);
-- :func:`_skip_form_parsing_of_bodies_that_are_no_form`: moto reads each body through werkzeug's form
-  parser, which ends, for a body that is no form (every JSON request), where it starts;
+- :func:`_read_bodies_without_werkzeugs_form_parser`: moto reads each body through werkzeug's form
+  parser, which ends, for a body that is no form (every JSON request), where it starts, and reads a
+  URL-encoded one (every query-protocol request) with ``parse_qsl`` after parsing its content type;
 - :func:`_read_access_keys_once_per_header`: moto searched the ``Authorization`` header for the access key
   with a regular expression, twice per request;
 - :func:`_write_date_headers_once_per_second`: every answer formatted its ``Date`` header anew;
@@ -87,26 +88,44 @@ def _index_headers_by_lower_case_name() -> None:
         setattr(awsrequest.HeadersDict, method.__name__, method)
 
 
-def _skip_form_parsing_of_bodies_that_are_no_form(plain_request: type) -> None:
-    """Werkzeug built a form parser for every body, parsed the content type, and handed a JSON body back unread.
+#: The content types of the forms botocore sends (query-protocol calls: EC2, SNS, IAM, STS…).
+_URLENCODED_FORMS = ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8")
+
+
+def _read_bodies_without_werkzeugs_form_parser(plain_request: type) -> None:
+    """Werkzeug built a form parser for every body and parsed the content type, for each request.
 
     werkzeug's parser reads ``multipart/form-data`` and ``application/x-www-form-urlencoded`` bodies and hands
-    any other back unread. For a request built by :mod:`local.emulation.fast_paths` whose content type names no
-    form, the stream, form and files are set as the parser sets them; a content type that mentions a form, and a
-    request with a content-length limit, still go through werkzeug.
+    any other back unread. For a request built by :mod:`local.emulation.fast_paths`, the stream, form and files
+    are set as the parser sets them: a body that is no form is handed back unread; a URL-encoded form with the
+    content type botocore writes is read as werkzeug's parser reads it (``parse_qsl``, blank values kept,
+    undecodable bytes quoted; a body that is no UTF-8 gives an empty form). Other forms, and a request with a
+    content-length limit, still go through werkzeug.
     """
+    from urllib.parse import parse_qsl
+
+    import werkzeug.formparser  # noqa: F401 - registers the "werkzeug.url_quote" error handler used below
     from werkzeug.wrappers import Request as WerkzeugRequest
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
         content_type = self.environ.get("CONTENT_TYPE")
+        storage = self.parameter_storage_class
+        if self.max_content_length is None and content_type in _URLENCODED_FORMS:
+            stream = self._get_stream_for_parsing()
+            try:
+                form = storage(parse_qsl(stream.read().decode(), keep_blank_values=True,
+                                         errors="werkzeug.url_quote"))
+            except ValueError:  # werkzeug's parser is silent: the form is empty
+                form = storage()
+            self.__dict__.update(stream=stream, form=form, files=storage())
+            return
         if self.max_content_length is not None or (content_type and "form" in content_type.lower()):
             WerkzeugRequest._load_form_data(self)
             return
         stream = self._get_stream_for_parsing() if content_type else self.stream
-        self.__dict__.update(stream=stream, form=self.parameter_storage_class(),
-                             files=self.parameter_storage_class())
+        self.__dict__.update(stream=stream, form=storage(), files=storage())
 
     plain_request._load_form_data = _load_form_data
 
@@ -333,7 +352,7 @@ def _send_engine_calls_straight_to_moto() -> None:
 def install(plain_request: type) -> None:
     """Install the request fast paths (``fast_paths.install`` calls it with its class of plain requests)."""
     _index_headers_by_lower_case_name()
-    _skip_form_parsing_of_bodies_that_are_no_form(plain_request)
+    _read_bodies_without_werkzeugs_form_parser(plain_request)
     _read_access_keys_once_per_header()
     _write_date_headers_once_per_second()
     _send_engine_calls_straight_to_moto()

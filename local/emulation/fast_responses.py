@@ -8,7 +8,8 @@ member, under which names the result object may hold it (the member's own, its s
 - :func:`_serialize_plain_structures_directly`: a result held in plain dicts went through the picker member by
   member (a history event has about 60 members, most of them absent: 22 ms for a 95-event history);
 - :func:`_serialize_dynamodb_attribute_values_directly`: each of the ten members of every DynamoDB attribute
-  value was looked up the same way.
+  value was looked up the same way;
+- :func:`_check_xml_names_once`: xmltodict checked each element name of each XML answer character by character.
 
 Each has a test in ``tests/unit/test_fast_paths.py`` that the answer is the one moto's serializer wrote.
 """
@@ -197,7 +198,34 @@ def _serialize_structures_directly() -> None:
     serialize.BaseJSONSerializer._serialize_type_structure = serialize_json_structure
 
 
+#: xmltodict's own name check, kept for the equivalence test.
+xmltodict_validate_name: Callable[[Any, str], None] | None = None
+
+
+def _check_xml_names_once() -> None:
+    """The XML writer (xmltodict) checked every element name of every XML answer character by character.
+
+    Whether a name is valid depends only on the name and its kind: each valid one is remembered (up to 65,536),
+    and an invalid one is checked, and refused, every time.
+    """
+    import xmltodict
+
+    global xmltodict_validate_name  # noqa: PLW0603 - kept for the equivalence test
+    original = xmltodict_validate_name = xmltodict._validate_name
+    valid: set[tuple[str, str]] = set()
+
+    def _validate_name(value: Any, kind: str) -> None:
+        known = type(value) is str and (value, kind) in valid
+        if not known:
+            original(value, kind)
+            if type(value) is str and len(valid) < 65536:
+                valid.add((value, kind))
+
+    xmltodict._validate_name = _validate_name
+
+
 def install() -> None:
     """Install the serializer fast paths."""
     _pick_response_attributes_by_known_names()
     _serialize_structures_directly()
+    _check_xml_names_once()

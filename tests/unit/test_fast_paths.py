@@ -165,6 +165,7 @@ def test_start_execution_keeps_aws_idempotency_over_many_executions(stack):
 # --- requests ------------------------------------------------------------------------------------------------------
 
 
+BOTOCORES_FORM = "application/x-www-form-urlencoded; charset=utf-8"
 REQUESTS = [
     ("POST", "https://states.us-east-1.amazonaws.com/", {"Content-Type": "application/x-amz-json-1.0",
                                                           "X-Amz-Target": "AWSStepFunctions.ListStateMachines"},
@@ -186,6 +187,14 @@ REQUESTS = [
      b'name="file"; filename="f.txt"\r\n\r\nhello\r\n--b--\r\n'),
     ("POST", "https://sqs.us-east-1.amazonaws.com/", {"Content-Type": " Application/X-WWW-Form-URLencoded ; a=b"},
      b"Action=ListQueues&Version=2012-11-05"),
+    # Forms as botocore sends them, with what a form can hold: repeats, blanks, spaces, escapes, bytes no UTF-8.
+    ("POST", "https://sns.us-east-1.amazonaws.com/", {"Content-Type": BOTOCORES_FORM},
+     "Action=Publish&Message=caf%C3%A9+au+lait&Message=again&Subject=&Flag&a%26b=c%3Dd&x=%FF%FE&y=%zz"),
+    ("POST", "https://ec2.us-east-1.amazonaws.com/", {"Content-Type": BOTOCORES_FORM},
+     b"Action=DescribeTags&Value=\xff\xfe"),  # no UTF-8: werkzeug's parser gives an empty form
+    ("POST", "https://ec2.us-east-1.amazonaws.com/", {"Content-Type": BOTOCORES_FORM}, b""),
+    ("POST", "https://ec2.us-east-1.amazonaws.com/", {"Content-Type": "application/x-www-form-urlencoded"},
+     "Action=DescribeTags&Filter.1.Name=tag%3AName&Filter.1.Value.1=web%201&&=v&k="),
 ]
 
 
@@ -208,6 +217,11 @@ def test_requests_reach_moto_as_werkzeug_builds_them(stack, method, url, headers
     assert fast.form == slow.form and fast.args == slow.args and fast.raw_url == slow.raw_url
     assert {k: f.read() for k, f in fast.files.items()} == {k: f.read() for k, f in slow.files.items()}
     assert type(fast.form) is type(slow.form) and fast.stream.read() == slow.stream.read()
+    # The form read before the body (as moto's query parsers read it): the same form, then the same body.
+    fast = Request.from_primitives(method, url, prepared.headers, body)
+    slow = fast_paths.werkzeug_from_primitives(Request, method, url, prepared.headers, body)
+    assert list(fast.form.items(multi=True)) == list(slow.form.items(multi=True))
+    assert fast.get_data() == slow.get_data() and fast.data == slow.data and fast.values == slow.values
 
 
 @pytest.mark.parametrize("value", ["a\nb", "a\rb", "a\r\n b"])
@@ -737,6 +751,28 @@ def test_dynamodb_items_are_written_as_motos_serializer_wrote_them(stack, items)
     with motos_serializer():
         moto = JSONSerializer(operation, value_picker=XFormedAttributePicker()).serialize(copy.deepcopy(result))
     assert fast["body"] == moto["body"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@example(names=["DescribeTagsResponse", "item", "a b", "?pi", "!x", "a<b", "a/b", 'a"b', "a=b", "tab\tname", "é", ""])
+@given(names=st.lists(st.one_of(st.text(max_size=6), st.sampled_from(["requestId", "tagSet", "key", "value"]),
+                                st.integers(), st.none(), st.binary(max_size=3)), max_size=8))
+def test_xml_names_are_checked_as_xmltodict_checks_them(stack, names):
+    """Each element or attribute name, asked twice: accepted or refused with xmltodict's own error, every time."""
+    import xmltodict
+
+    from local.emulation import fast_responses
+
+    def outcome(check, name, kind):
+        try:
+            return check(name, kind)
+        except ValueError as error:
+            return ("ValueError", str(error))
+
+    for name in names * 2:
+        for kind in ("element", "attribute"):
+            assert outcome(xmltodict._validate_name, name, kind) == outcome(
+                fast_responses.xmltodict_validate_name, name, kind)
 
 
 def test_api_answers_are_the_ones_motos_serializer_wrote(stack):
