@@ -77,8 +77,8 @@ class ExecutionTime:
     def abort(self, at: float, error: str | None, cause: str | None) -> bool:
         """End the execution ``ABORTED`` at ``at`` (StopExecution); False if it had already ended.
 
-        What it was waiting for (a task token, an activity, a ``.sync`` child, a Wait, Map iterations) is
-        abandoned: its lines write nothing more to the history, and the execution's worker returns at once.
+        What it was waiting for (a task token, an activity, a ``.sync`` child, a Wait, Map iterations, a call) is
+        abandoned: its lines write nothing more to the history; the caller reports the end at once.
         """
         from moto.stepfunctions.parser.api import ExecutionAbortedEventDetails, HistoryEventType
         from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
