@@ -21,9 +21,10 @@ import time
 import weakref
 
 from local.engine.clock import CLOCK
+from local.engine.executions import wait_for_end
 from local.engine.timelines import timeline_of, wall_datetime
 
-#: Real seconds StopExecution waits for a just-started execution's worker to make its environment.
+#: Real seconds StopExecution waits for a just-started execution's worker, and for the stopped one's end report.
 _STARTING_SECONDS = 5.0
 
 
@@ -58,7 +59,10 @@ def stop(execution, error: str | None, cause: str | None):
     if run.abort(at, error, cause):
         _close_task_tokens(env)
         # Reported here: the program may run on the execution's worker, still inside a task that does not stop.
+        # Had the worker ended just now and begun its report, that report is waited for, so that StopExecution
+        # never answers before DescribeExecution shows ABORTED.
         execution.exec_worker._execution_communication.terminated()
+        wait_for_end(execution.exec_arn, _STARTING_SECONDS)
         return wall_datetime(at)
     return execution.stop_date
 

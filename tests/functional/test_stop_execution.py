@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 
 import pytest
@@ -124,6 +125,41 @@ def test_stopping_an_execution_whose_function_is_still_running_aborts_it_at_once
     assert_aborted_at_once(stack, execution)
     assert types(stack, execution)[-1] == "ExecutionAborted"
     assert "After" not in stack.execution(execution).states
+
+
+def test_stop_execution_answers_only_once_the_end_is_reported(stack, approval_queue):
+    """The execution's worker began reporting its end just before StopExecution: the stop waits for that report.
+
+    Whichever reports the end first (the worker or StopExecution), StopExecution answers only once
+    DescribeExecution shows ABORTED, never while the other's report is under way.
+    """
+    from local.engine import executions
+    from local.engine.timelines import timeline_of
+
+    execution = start(stack, {"StartAt": "Approve", "States": {"Approve": {**AWAIT, "End": True}}},
+                      {"queue": approval_queue})
+    token_from(stack, approval_queue)
+    worker = _moto_execution(execution).exec_worker
+    assert timeline_of(worker.env).execution.report_once()  # as the worker does when its report begins
+    sfn, answered = stack.client("stepfunctions"), []
+    stopping = threading.Thread(target=lambda: answered.append(sfn.stop_execution(executionArn=execution)))
+    stopping.start()
+    stopping.join(0.2)
+    assert stopping.is_alive() and not answered  # still waiting for the worker's report
+
+    worker._execution_communication._reflect_execution_status()  # the rest of the worker's report
+    executions._end_event(execution).set()
+    stopping.join(5)
+    assert answered and sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+
+
+def _moto_execution(execution_arn: str):
+    """The engine's record of an execution in moto (its worker, its environment)."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from local.stack.stack import ACCOUNT_ID, REGION
+
+    return stepfunctions_parser_backends[ACCOUNT_ID][REGION].describe_execution(execution_arn=execution_arn)
 
 
 @pytest.mark.parametrize("container", ["Map", "Parallel"])
