@@ -113,7 +113,7 @@ def test_stopping_an_execution_during_a_long_wait_aborts_it_without_waiting(stac
 
 
 def test_stopping_an_execution_whose_function_is_still_running_aborts_it_at_once(stack, slow_function):
-    """A Lambda function still working when the execution is stopped: ABORTED at once, its late result not recorded.
+    """A Lambda function still working when the execution is stopped: ABORTED at once, the next state never entered.
 
     Nothing interrupts the call (no token to close, no Wait to cut short): the execution ends all the same.
     """
